@@ -262,18 +262,25 @@ impl RawDecoder {
         if ys < w || cs < w.div_ceil(2) {
             return None;
         }
-        let copy = |p: *mut u8, stride: usize, rows: usize| {
+        // Rows are packed tightly (stride = width) because the scaler takes packed planes.
+        let copy = |p: *mut u8, stride: usize, width: usize, rows: usize| {
             // SAFETY: OpenH264 guarantees `rows` rows of `stride` bytes at `p` for a ready
             // picture; the buffer stays valid until the next decode call, and we copy now.
-            unsafe { std::slice::from_raw_parts(p, stride * rows) }.to_vec()
+            let src = unsafe { std::slice::from_raw_parts(p, stride * rows) };
+            let mut out = Vec::with_capacity(width * rows);
+            for r in src.chunks(stride).take(rows) {
+                out.extend_from_slice(&r[..width]);
+            }
+            out
         };
+        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
         Some(RawPicture {
             planes: [
-                copy(dst[0], ys, h),
-                copy(dst[1], cs, h.div_ceil(2)),
-                copy(dst[2], cs, h.div_ceil(2)),
+                copy(dst[0], ys, w, h),
+                copy(dst[1], cs, cw, ch),
+                copy(dst[2], cs, cw, ch),
             ],
-            strides: [ys, cs, cs],
+            strides: [w, cw, cw],
             width,
             height,
             timestamp: info.uiOutYuvTimeStamp,
