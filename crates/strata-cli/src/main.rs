@@ -1,1 +1,208 @@
-fn main() {}
+//! The `strata` command.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "strata", version, about = "Encode media with Media Encoder Standard presets")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Encode INPUT into an output asset folder.
+    Encode {
+        /// The media file to encode (MP4, MOV, Y4M).
+        input: PathBuf,
+        /// A system preset name, e.g. "H264 Multiple Bitrate 720p".
+        #[arg(long, conflicts_with = "preset_file")]
+        preset: Option<String>,
+        /// A custom preset in the MES JSON schema.
+        #[arg(long)]
+        preset_file: Option<PathBuf>,
+        /// The asset folder to create.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Replace the output folder if it exists and is not empty.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Work with the preset catalogue.
+    Presets {
+        #[command(subcommand)]
+        command: PresetsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PresetsCommand {
+    /// List the system presets.
+    List,
+    /// Print one system preset as JSON.
+    Show {
+        /// The preset name.
+        name: String,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        // One line naming the problem and the file: the engine's messages already carry it.
+        let mut msg = format!("{e}");
+        let mut src = e.source();
+        while let Some(s) = src {
+            let t = s.to_string();
+            if !msg.contains(&t) {
+                msg.push_str(": ");
+                msg.push_str(&t);
+            }
+            src = s.source();
+        }
+        eprintln!("error: {msg}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Encode {
+            input,
+            preset,
+            preset_file,
+            output,
+            overwrite,
+        } => encode(input, preset, preset_file, output, overwrite),
+        Command::Presets { command } => match command {
+            PresetsCommand::List => {
+                for name in strata::preset::system_preset_names() {
+                    let p = strata::preset::system_preset(name)?;
+                    let layers = p.h264_video().map_or(0, |v| v.h264_layers.len());
+                    let top = p
+                        .h264_video()
+                        .and_then(|v| v.h264_layers.first())
+                        .map(|l| format!("{}x{}", l.width, l.height))
+                        .unwrap_or_else(|| "-".into());
+                    let audio = p
+                        .aac_audio()
+                        .map(|a| format!("{} {}ch {}kbps", a.profile, a.channels, a.bitrate))
+                        .unwrap_or_else(|| "-".into());
+                    println!("{name:<50} {layers:>2} layers  {top:<10} {audio}");
+                }
+                Ok(())
+            }
+            PresetsCommand::Show { name } => {
+                print!("{}", strata::preset::system_preset_json(&name)?);
+                Ok(())
+            }
+        },
+    }
+}
+
+fn encode(
+    input: PathBuf,
+    preset: Option<String>,
+    preset_file: Option<PathBuf>,
+    output: PathBuf,
+    overwrite: bool,
+) -> Result<()> {
+    let preset = match (preset, preset_file) {
+        (Some(name), None) => strata::preset::system_preset(&name)?,
+        (None, Some(file)) => strata::preset::load_file(&file)
+            .with_context(|| format!("reading preset {}", file.display()))?,
+        _ => anyhow::bail!("give --preset NAME or --preset-file FILE"),
+    };
+    let task = strata::Encode::new(&input, &preset).overwrite(overwrite);
+    let plan = task.plan()?;
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    let total = u64::from(plan.video.sample_count);
+    drop(plan);
+    let started = Instant::now();
+    let progress: Box<dyn Fn(strata::Progress) + Send + Sync> = if std::io::stderr().is_terminal()
+    {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40.cyan/blue} {pos}/{len} frames  {msg}  ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Box::new(move |p: strata::Progress| {
+            bar.set_length(p.frames_total);
+            bar.set_position(p.frames_done);
+            let fps = p.frames_done as f64 / p.elapsed_secs.max(1e-3);
+            bar.set_message(format!("{fps:.1} fps"));
+            if p.frames_done >= p.frames_total {
+                bar.finish_and_clear();
+            }
+        })
+    } else {
+        let last = Mutex::new(Instant::now() - std::time::Duration::from_secs(10));
+        Box::new(move |p: strata::Progress| {
+            let mut l = last.lock().unwrap_or_else(|e| e.into_inner());
+            if l.elapsed().as_secs_f64() >= 2.0 || p.frames_done >= p.frames_total {
+                *l = Instant::now();
+                let fps = p.frames_done as f64 / p.elapsed_secs.max(1e-3);
+                let eta = (p.frames_total.saturating_sub(p.frames_done)) as f64 / fps.max(1e-3);
+                eprintln!(
+                    "progress: {}/{} frames, {fps:.1} fps, ETA {eta:.0} s",
+                    p.frames_done, p.frames_total
+                );
+            }
+        })
+    };
+    let progress = Arc::new(progress);
+    let task = strata::Encode::new(&input, &preset)
+        .overwrite(overwrite)
+        .on_progress(move |p| progress(p));
+    let asset = task.run(&output)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!("{:<48} {:>10} {:>10} {:>9} {:>9}", "file", "size", "resolution", "kbps", "target");
+    for f in &asset.files {
+        println!(
+            "{:<48} {:>10} {:>10} {:>9.0} {:>9}",
+            f.name,
+            human_size(f.size),
+            format!("{}x{}", f.width, f.height),
+            f.video_kbps,
+            f.target_kbps
+        );
+    }
+    for p in [&asset.server_manifest, &asset.metadata] {
+        let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        println!("{name:<48} {:>10}", human_size(size));
+    }
+    match asset.audio {
+        strata::AudioHandling::None => println!("audio: none in the input (video-only asset)"),
+        strata::AudioHandling::PassedThrough {
+            channels,
+            sample_rate,
+        } => println!(
+            "audio: input AAC ({channels} ch, {sample_rate} Hz) passed through unchanged into every layer"
+        ),
+    }
+    let frames = asset.files.first().map_or(0, |f| f.frames);
+    println!(
+        "wrote {} in {secs:.1} s ({:.1} source frames/s)",
+        asset.dir.display(),
+        frames as f64 / secs.max(1e-3)
+    );
+    Ok(())
+}
+
+fn human_size(b: u64) -> String {
+    if b >= 1 << 20 {
+        format!("{:.1} MiB", b as f64 / f64::from(1 << 20))
+    } else {
+        format!("{:.1} KiB", b as f64 / 1024.0)
+    }
+}

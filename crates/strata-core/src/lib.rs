@@ -14,7 +14,7 @@ mod track;
 pub use frame::{Frame, PixelFormat, Plane};
 pub use limits::Limits;
 pub use packet::Packet;
-pub use time::{Rational, TimeBase};
+pub use time::{rescale_round, Rational, TimeBase};
 pub use track::{AudioParams, CodecParams, EditList, Track, TrackKind, VideoParams};
 
 /// Errors raised by the spine types themselves (invalid arguments to constructors).

@@ -76,13 +76,15 @@ fn parse_header(line: &[u8], limits: &Limits) -> Result<Header, DemuxError> {
     let mut colour = None;
     let mut interlace = None;
     for tok in text.split(' ').skip(1).filter(|t| !t.is_empty()) {
-        let (key, val) = tok.split_at(1);
+        let mut chars = tok.chars();
+        let key = chars.next().unwrap_or(' ');
+        let val = chars.as_str();
         let bad = || DemuxError::malformed(format!("bad Y4M header parameter '{tok}'"), 0);
         match key {
-            "W" => width = Some(val.parse::<u32>().map_err(|_| bad())?),
-            "H" => height = Some(val.parse::<u32>().map_err(|_| bad())?),
-            "F" => fps = Some(parse_ratio(val).ok_or_else(bad)?),
-            "A" => {
+            'W' => width = Some(val.parse::<u32>().map_err(|_| bad())?),
+            'H' => height = Some(val.parse::<u32>().map_err(|_| bad())?),
+            'F' => fps = Some(parse_ratio(val).ok_or_else(bad)?),
+            'A' => {
                 let (n, d) = parse_ratio(val).ok_or_else(bad)?;
                 // A0:0 means "unknown"; square is the only safe reading.
                 if n > 0 && d > 0 {
@@ -91,8 +93,8 @@ fn parse_header(line: &[u8], limits: &Limits) -> Result<Header, DemuxError> {
                     aspect = Rational::new(n, d).map_err(|_| bad())?;
                 }
             }
-            "C" => colour = Some(val.to_string()),
-            "I" => interlace = Some(val.to_string()),
+            'C' => colour = Some(val.to_string()),
+            'I' => interlace = Some(val.to_string()),
             // X (extensions) and unknown keys are ignored, as the format asks.
             _ => {}
         }
@@ -342,7 +344,10 @@ impl Y4mPackets {
         let line = read_line(&mut self.reader, MAX_FRAME_HEADER)?;
         let Some(line) = line.filter(|l| is_frame_header(l)) else {
             return Err(DemuxError::malformed(
-                format!("Y4M frame {} does not start with a FRAME header", self.index),
+                format!(
+                    "Y4M frame {} does not start with a FRAME header",
+                    self.index
+                ),
                 self.pos,
             ));
         };
@@ -414,7 +419,10 @@ mod tests {
         assert_eq!(err("YUV4MPEG2 W161 H91 F25:1 C420jpeg"), "odd size 161x91");
         assert_eq!(err("YUV4MPEG2 W176 H144 F25:1 It"), "interlaced (It)");
         assert_eq!(err("YUV4MPEG2 W176 H144 F25:1 Cmono"), "colourspace Cmono");
-        assert_eq!(err("YUV4MPEG2 W176 H144 F25:1 A0:0 Ip XYSCSS=420JPEG"), "accepted");
+        assert_eq!(
+            err("YUV4MPEG2 W176 H144 F25:1 A0:0 Ip XYSCSS=420JPEG"),
+            "accepted"
+        );
         assert_eq!(err("YUV4MPEG2 W176 H144 F25:1 C420mpeg2"), "accepted");
     }
 

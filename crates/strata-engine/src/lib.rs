@@ -1,1 +1,79 @@
-//! placeholder
+//! Runs encoding tasks: one input file and one preset in, one output asset folder out.
+//!
+//! The pipeline (see `docs/ARCHITECTURE.md`): a decode thread reads the input's video packets,
+//! decodes them in display order, scales each picture once per distinct layer size, marks IDRs
+//! on the shared KeyFrameInterval grid, and fans frames out through bounded channels to one
+//! worker per layer. Each worker owns an OpenH264 encoder and an MP4 writer, and interleaves the
+//! input's AAC packets (read through its own file handle) with its video. Memory stays bounded
+//! whatever the input length: at most a few frames per channel are in flight.
+//!
+//! The asset is written into a hidden temporary folder beside the output folder and renamed
+//! into place only when every file is complete; on any error or cancellation the temporary
+//! folder is removed.
+
+mod asset;
+mod error;
+mod pipeline;
+mod plan;
+
+pub use asset::{AudioHandling, OutputAsset, OutputFile};
+pub use error::EngineError;
+pub use plan::{LayerPlan, Plan};
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use strata_core::Limits;
+use strata_preset::Preset;
+
+/// Progress of a running task.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Source frames decoded and handed to the encoders.
+    pub frames_done: u64,
+    /// Source frames expected (the input's video sample count).
+    pub frames_total: u64,
+    /// Seconds since the task started.
+    pub elapsed_secs: f64,
+}
+
+/// Callback receiving [`Progress`] updates (a few per second at most).
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// Knobs of one encoding task besides input, preset and output.
+#[derive(Clone, Default)]
+pub struct EncodeOptions {
+    /// Caps on what the input may make us allocate.
+    pub limits: Limits,
+    /// Called as frames complete.
+    pub progress: Option<ProgressFn>,
+    /// Set to `true` to stop the task; it then fails with [`EngineError::Cancelled`] and
+    /// leaves nothing behind.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Replace an existing, non-empty output folder (only once the new asset is complete).
+    pub overwrite: bool,
+}
+
+impl std::fmt::Debug for EncodeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncodeOptions")
+            .field("limits", &self.limits)
+            .field("overwrite", &self.overwrite)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Encodes `input` with `preset` into the folder `output_dir` (created; its parent must exist).
+///
+/// # Errors
+/// Any [`EngineError`]: unreadable or unsupported input, invalid preset, an existing non-empty
+/// output folder (unless `overwrite`), I/O failure, cancellation. No partial asset is left.
+pub fn encode(
+    input: &Path,
+    preset: &Preset,
+    output_dir: &Path,
+    options: &EncodeOptions,
+) -> Result<OutputAsset, EngineError> {
+    let plan = Plan::new(input, preset, options)?;
+    asset::run(plan, output_dir, options)
+}

@@ -56,6 +56,18 @@ impl RawEncoder {
     }
 
     pub(crate) fn initialise(&mut self, params: &SEncParamExt) -> Result<(), (&'static str, i64)> {
+        let mut quiet_early: c_int = WELS_LOG_QUIET as c_int;
+        // SAFETY: TRACE_LEVEL takes a pointer to an int that lives across the call; it is
+        // accepted before initialisation and silences InitializeExt's own warnings.
+        unsafe {
+            if let Some(f) = (**self.ptr).SetOption {
+                f(
+                    self.ptr,
+                    ENCODER_OPTION_TRACE_LEVEL,
+                    (&mut quiet_early as *mut c_int).cast::<c_void>(),
+                );
+            }
+        }
         // SAFETY: `self.ptr` is a live encoder and `params` is a valid, initialised struct that
         // outlives the call; OpenH264 copies what it needs.
         let rc = unsafe {

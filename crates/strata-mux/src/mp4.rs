@@ -133,7 +133,13 @@ impl Mp4Writer {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".mdat.tmp");
         let tmp_path = PathBuf::from(tmp);
-        let mdat = BufWriter::with_capacity(1 << 20, File::create(&tmp_path)?);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp_path)?;
+        let mdat = BufWriter::with_capacity(1 << 20, file);
         let tracks = configs.iter().map(|_| TrackState::default()).collect();
         Ok(Self {
             path: path.to_path_buf(),
@@ -159,6 +165,24 @@ impl Mp4Writer {
             }
             _ => Err(MuxError::Config(format!("track {track} is not H.264"))),
         }
+    }
+
+    /// Sets (or clears) a track's edit list; durations in movie ticks.
+    ///
+    /// # Errors
+    /// [`MuxError::Config`] for an unknown track.
+    pub fn set_edits(&mut self, track: usize, edits: Option<EditList>) -> Result<(), MuxError> {
+        let c = self
+            .configs
+            .get_mut(track)
+            .ok_or_else(|| MuxError::Config(format!("no track {track}")))?;
+        c.edits = edits;
+        Ok(())
+    }
+
+    /// The final path of the file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Appends a sample. Samples of one track must come in decode order; interleave tracks by

@@ -121,7 +121,11 @@ const HEAACV2_2: Row = [
 
 /// The inclusive kbps range MES accepted for a profile, channel count and sampling rate, or
 /// `None` when the combination is not in the table at all.
-pub fn aac_bitrate_range(profile: AacProfile, channels: u32, sampling_rate: u32) -> Option<(u32, u32)> {
+pub fn aac_bitrate_range(
+    profile: AacProfile,
+    channels: u32,
+    sampling_rate: u32,
+) -> Option<(u32, u32)> {
     let row = match (profile, channels) {
         (AacProfile::AacLc, 1) => &AACLC_1,
         (AacProfile::AacLc, 2) => &AACLC_2,
@@ -134,12 +138,19 @@ pub fn aac_bitrate_range(profile: AacProfile, channels: u32, sampling_rate: u32)
         (AacProfile::HeAacV2, 2) => &HEAACV2_2,
         _ => return None,
     };
-    let idx = AAC_SAMPLING_RATES.iter().position(|&r| r == sampling_rate)?;
+    let idx = AAC_SAMPLING_RATES
+        .iter()
+        .position(|&r| r == sampling_rate)?;
     row[idx]
 }
 
 /// True when MES accepted `bitrate` kbps for this profile, channel count and sampling rate.
-pub fn aac_bitrate_supported(profile: AacProfile, channels: u32, sampling_rate: u32, bitrate: u32) -> bool {
+pub fn aac_bitrate_supported(
+    profile: AacProfile,
+    channels: u32,
+    sampling_rate: u32,
+    bitrate: u32,
+) -> bool {
     aac_bitrate_range(profile, channels, sampling_rate)
         .is_some_and(|(lo, hi)| (lo..=hi).contains(&bitrate))
 }

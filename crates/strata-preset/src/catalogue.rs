@@ -89,23 +89,28 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// Up to three names near `wanted`: substring matches first, then by edit distance.
+/// Up to three names near `wanted`, nearest (edit distance) first. Names that contain the
+/// query (or are contained in it) qualify at any distance.
 fn suggest(wanted: &str) -> Vec<String> {
     let query = wanted.to_lowercase();
     if query.is_empty() {
         return Vec::new();
     }
     let limit = (query.chars().count() / 3).max(3);
-    let mut scored: Vec<(bool, usize, &str)> = system_preset_names()
+    let mut scored: Vec<(usize, &str)> = system_preset_names()
         .filter_map(|name| {
             let lower = name.to_lowercase();
             let substring = lower.contains(&query) || (lower.len() >= 4 && query.contains(&lower));
             let distance = edit_distance(&query, &lower);
-            (substring || distance <= limit).then_some((!substring, distance, name))
+            (substring || distance <= limit).then_some((distance, name))
         })
         .collect();
     scored.sort();
-    scored.into_iter().take(3).map(|(_, _, n)| n.to_string()).collect()
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -124,8 +129,14 @@ mod tests {
         let s = suggest("H264 Multiple Bitrate 720");
         assert_eq!(s[0], "H264 Multiple Bitrate 720p");
         assert!(s.len() <= 3);
-        assert_eq!(suggest("h264 multiple bitrate 1080")[0], "H264 Multiple Bitrate 1080p");
-        assert_eq!(suggest("H264 Single Bitrate 720P for andriod")[0], "H264 Single Bitrate 720p for Android");
+        assert_eq!(
+            suggest("h264 multiple bitrate 1080")[0],
+            "H264 Multiple Bitrate 1080p"
+        );
+        assert_eq!(
+            suggest("H264 Single Bitrate 720P for andriod")[0],
+            "H264 Single Bitrate 720p for Android"
+        );
         assert!(suggest("zzzzzzzzzzzzzzzz").is_empty());
         assert!(suggest("").is_empty());
     }

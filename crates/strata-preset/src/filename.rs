@@ -83,10 +83,12 @@ fn tokenize(pattern: &str) -> Result<Vec<Piece<'_>>, PresetError> {
             pieces.push(Piece::Text(&rest[..open]));
         }
         let after = &rest[open + 1..];
-        let close = after.find('}').ok_or_else(|| PresetError::BadFileNamePattern {
-            pattern: pattern.to_string(),
-            reason: "a '{' has no matching '}'",
-        })?;
+        let close = after
+            .find('}')
+            .ok_or_else(|| PresetError::BadFileNamePattern {
+                pattern: pattern.to_string(),
+                reason: "a '{' has no matching '}'",
+            })?;
         let name = &after[..close];
         if name.contains('{') {
             return Err(PresetError::BadFileNamePattern {
@@ -158,7 +160,10 @@ pub fn expand_file_name(pattern: &str, vars: &FileNameVars) -> Result<String, Pr
                     },
                     "VideoBitrate" => num(m, vars.video_bitrate)?,
                     "AudioBitrate" => num(m, vars.audio_bitrate)?,
-                    "Bitrate" => num(m, vars.bitrate.or(vars.video_bitrate).or(vars.audio_bitrate))?,
+                    "Bitrate" => num(
+                        m,
+                        vars.bitrate.or(vars.video_bitrate).or(vars.audio_bitrate),
+                    )?,
                     "Channel" => num(m, vars.channel)?,
                     "Index" => num(m, vars.index)?,
                     "Codec" => vars.codec.clone().ok_or_else(|| missing(m))?,
@@ -194,7 +199,9 @@ pub fn sanitize_file_name(name: &str) -> Result<String, PresetError> {
         return Err(unsafe_name("the file name is empty"));
     }
     if clean.chars().all(|c| c == '.') {
-        return Err(unsafe_name("a file name of only dots would leave the output folder"));
+        return Err(unsafe_name(
+            "a file name of only dots would leave the output folder",
+        ));
     }
     if clean.len() > FILE_NAME_MAX_BYTES {
         return Err(unsafe_name("the file name is longer than 255 bytes"));
@@ -245,7 +252,10 @@ mod tests {
             audio_bitrate: Some(128),
             ..FileNameVars::new("a")
         };
-        assert_eq!(expand_file_name("{Basename}_AAC_{Bitrate}.mp4", &audio).unwrap(), "a_AAC_128.mp4");
+        assert_eq!(
+            expand_file_name("{Basename}_AAC_{Bitrate}.mp4", &audio).unwrap(),
+            "a_AAC_128.mp4"
+        );
     }
 
     #[test]
@@ -291,22 +301,39 @@ mod tests {
             assert!(!got.contains('/') && !got.contains('\\') && !got.contains('\0'));
             assert!(std::path::Path::new(&got).components().count() == 1);
         }
-        for (pattern, base) in [("{Basename}", ".."), ("{Basename}", "."), ("{Basename}", ""), ("{Basename}", "  ")] {
+        for (pattern, base) in [
+            ("{Basename}", ".."),
+            ("{Basename}", "."),
+            ("{Basename}", ""),
+            ("{Basename}", "  "),
+        ] {
             assert!(
-                matches!(expand_file_name(pattern, &FileNameVars::new(base)), Err(PresetError::UnsafeFileName { .. })),
+                matches!(
+                    expand_file_name(pattern, &FileNameVars::new(base)),
+                    Err(PresetError::UnsafeFileName { .. })
+                ),
                 "{base:?} must be rejected"
             );
         }
-        assert_eq!(expand_file_name("{Basename}", &FileNameVars::new("../x")).unwrap(), ".._x");
+        assert_eq!(
+            expand_file_name("{Basename}", &FileNameVars::new("../x")).unwrap(),
+            ".._x"
+        );
         let long = "x".repeat(300);
         assert!(expand_file_name(&long, &FileNameVars::new("a")).is_err());
     }
 
     #[test]
     fn basename_from_input_names() {
-        assert_eq!(basename_from_file_name("dir/My Clip.final.mov"), "My Clip.final");
+        assert_eq!(
+            basename_from_file_name("dir/My Clip.final.mov"),
+            "My Clip.final"
+        );
         assert_eq!(basename_from_file_name("C:\\in\\clip.mp4"), "clip");
         assert_eq!(basename_from_file_name(".hidden"), ".hidden");
-        assert_eq!(basename_from_file_name(&format!("{}.mp4", "y".repeat(40))).len(), 32);
+        assert_eq!(
+            basename_from_file_name(&format!("{}.mp4", "y".repeat(40))).len(),
+            32
+        );
     }
 }

@@ -69,8 +69,10 @@ pub enum Codec {
     /// AAC audio.
     AACAudio(AacAudio),
     /// Pass the input video through unchanged (subclips, archive extraction).
+    #[serde(deserialize_with = "no_keys")]
     CopyVideo,
     /// Pass the input audio through unchanged.
+    #[serde(deserialize_with = "no_keys")]
     CopyAudio,
     /// JPEG thumbnails (`JpgLayers`).
     #[serde(with = "jpg_image")]
@@ -96,6 +98,14 @@ impl Codec {
             Codec::BmpImage(_) => "BmpImage",
         }
     }
+}
+
+/// Reads a codec object that may hold nothing besides its `"Type"`.
+fn no_keys<'de, D: Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Empty {}
+    Empty::deserialize(deserializer).map(|_| ())
 }
 
 fn default_key_frame_interval() -> TimeSpan {
@@ -142,13 +152,21 @@ pub struct H264Video {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_mode: Option<serde_json::Value>,
     /// Two-pass encoding; MES supported one pass only. Default false.
-    #[serde(default, deserialize_with = "flex::bool", skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "flex::bool",
+        skip_serializing_if = "is_false"
+    )]
     pub two_pass: bool,
     /// Black video when the input has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<VideoCondition>,
     /// Keep the rotated resolution instead of pillar-boxing (reference §2.7). Default false.
-    #[serde(default, deserialize_with = "flex::bool", skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "flex::bool",
+        skip_serializing_if = "is_false"
+    )]
     pub preserve_resolution_after_rotation: bool,
     /// The layers, top bitrate first in system presets.
     #[serde(rename = "H264Layers", default)]
@@ -366,7 +384,11 @@ macro_rules! image_codec_serde {
                     skip_serializing_if = "Option::is_none"
                 )]
                 range: Option<String>,
-                #[serde(default, deserialize_with = "flex::bool", skip_serializing_if = "is_false")]
+                #[serde(
+                    default,
+                    deserialize_with = "flex::bool",
+                    skip_serializing_if = "is_false"
+                )]
                 preserve_resolution_after_rotation: bool,
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 stretch_mode: Option<StretchMode>,
@@ -476,23 +498,65 @@ pub struct Output {
 
 /// `Output.Format`: `{ "Type": "MP4Format" }` and its siblings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "Type")]
+#[serde(from = "RawFormat", into = "RawFormat")]
 pub enum OutputFormat {
     /// `MP4Format`.
-    #[serde(rename = "MP4Format")]
     Mp4,
     /// `TransportStreamFormat` (MPEG-2 TS; type name inferred from v3).
-    #[serde(rename = "TransportStreamFormat")]
     TransportStream,
     /// `JpgFormat`.
-    #[serde(rename = "JpgFormat")]
     Jpg,
     /// `PngFormat`.
-    #[serde(rename = "PngFormat")]
     Png,
     /// `BmpFormat`.
+    Bmp,
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+enum FormatTag {
+    #[serde(rename = "MP4Format")]
+    Mp4,
+    #[serde(rename = "TransportStreamFormat")]
+    TransportStream,
+    #[serde(rename = "JpgFormat")]
+    Jpg,
+    #[serde(rename = "PngFormat")]
+    Png,
     #[serde(rename = "BmpFormat")]
     Bmp,
+}
+
+/// The `Format` object; a struct (not a tagged unit variant) so extra keys are rejected.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFormat {
+    #[serde(rename = "Type")]
+    kind: FormatTag,
+}
+
+impl From<RawFormat> for OutputFormat {
+    fn from(r: RawFormat) -> Self {
+        match r.kind {
+            FormatTag::Mp4 => OutputFormat::Mp4,
+            FormatTag::TransportStream => OutputFormat::TransportStream,
+            FormatTag::Jpg => OutputFormat::Jpg,
+            FormatTag::Png => OutputFormat::Png,
+            FormatTag::Bmp => OutputFormat::Bmp,
+        }
+    }
+}
+
+impl From<OutputFormat> for RawFormat {
+    fn from(f: OutputFormat) -> Self {
+        let kind = match f {
+            OutputFormat::Mp4 => FormatTag::Mp4,
+            OutputFormat::TransportStream => FormatTag::TransportStream,
+            OutputFormat::Jpg => FormatTag::Jpg,
+            OutputFormat::Png => FormatTag::Png,
+            OutputFormat::Bmp => FormatTag::Bmp,
+        };
+        RawFormat { kind }
+    }
 }
 
 impl OutputFormat {

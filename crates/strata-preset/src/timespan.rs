@@ -142,7 +142,9 @@ fn parse_clock(text: &str) -> Result<u64, &'static str> {
 }
 
 fn parse_iso(text: &str) -> Result<u64, &'static str> {
-    let body = text.strip_prefix('P').ok_or("ISO duration must start with P")?;
+    let body = text
+        .strip_prefix('P')
+        .ok_or("ISO duration must start with P")?;
     let mut total: u128 = 0;
     let mut in_time = false;
     let mut number = String::new();
@@ -206,7 +208,10 @@ impl fmt::Display for TimeSpan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let days = self.ticks / TICKS_PER_DAY;
         let rest = self.ticks % TICKS_PER_DAY;
-        let (h, m) = (rest / TICKS_PER_HOUR, rest % TICKS_PER_HOUR / TICKS_PER_MINUTE);
+        let (h, m) = (
+            rest / TICKS_PER_HOUR,
+            rest % TICKS_PER_HOUR / TICKS_PER_MINUTE,
+        );
         let s = rest % TICKS_PER_MINUTE / TICKS_PER_SECOND;
         let frac = rest % TICKS_PER_SECOND;
         if days > 0 {
@@ -240,21 +245,46 @@ mod tests {
     #[test]
     fn parses_clock_forms() {
         assert_eq!("00:00:02".parse::<TimeSpan>().unwrap().as_millis(), 2000);
-        assert_eq!("00:00:05".parse::<TimeSpan>().unwrap(), TimeSpan::from_secs(5));
-        assert_eq!("01:02:03.5".parse::<TimeSpan>().unwrap().as_millis(), 3_723_500);
+        assert_eq!(
+            "00:00:05".parse::<TimeSpan>().unwrap(),
+            TimeSpan::from_secs(5)
+        );
+        assert_eq!(
+            "01:02:03.5".parse::<TimeSpan>().unwrap().as_millis(),
+            3_723_500
+        );
         assert_eq!("00:00:00.0000001".parse::<TimeSpan>().unwrap().ticks(), 1);
-        assert_eq!("1.02:00:00".parse::<TimeSpan>().unwrap().as_millis(), 26 * 3_600_000);
-        assert_eq!("00:02".parse::<TimeSpan>().unwrap(), TimeSpan::from_secs(120));
+        assert_eq!(
+            "1.02:00:00".parse::<TimeSpan>().unwrap().as_millis(),
+            26 * 3_600_000
+        );
+        assert_eq!(
+            "00:02".parse::<TimeSpan>().unwrap(),
+            TimeSpan::from_secs(120)
+        );
         assert_eq!("PT4S".parse::<TimeSpan>().unwrap(), TimeSpan::from_secs(4));
         assert_eq!("PT1M0.5S".parse::<TimeSpan>().unwrap().as_millis(), 60_500);
-        assert_eq!("P1DT1H".parse::<TimeSpan>().unwrap().as_millis(), 25 * 3_600_000);
+        assert_eq!(
+            "P1DT1H".parse::<TimeSpan>().unwrap().as_millis(),
+            25 * 3_600_000
+        );
     }
 
     #[test]
     fn rejects_bad_forms() {
         for bad in [
-            "", "2", "00:60:00", "00:00:61", "-00:00:01", "aa:00:00", "00:00:01.12345678",
-            "1.24:00:00", "P", "PT", "PT5", "1:2:3:4",
+            "",
+            "2",
+            "00:60:00",
+            "00:00:61",
+            "-00:00:01",
+            "aa:00:00",
+            "00:00:01.12345678",
+            "1.24:00:00",
+            "P",
+            "PT",
+            "PT5",
+            "1:2:3:4",
         ] {
             assert!(bad.parse::<TimeSpan>().is_err(), "{bad:?} should fail");
         }

@@ -198,7 +198,8 @@ impl FromStr for Size {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let bad = || format!("invalid size `{s}`: expected pixels (\"640\") or a percentage (\"50%\")");
+        let bad =
+            || format!("invalid size `{s}`: expected pixels (\"640\") or a percentage (\"50%\")");
         match t.strip_suffix('%') {
             Some(p) => p.trim().parse().map(Size::Percent).map_err(|_| bad()),
             None => t.parse().map(Size::Pixels).map_err(|_| bad()),
@@ -292,7 +293,11 @@ impl FromStr for FrameRate {
     /// Reads `"30000/1001"`, `"25"` or `"29.97"` (as `2997/100`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let bad = || format!("invalid FrameRate `{s}`: expected a rational \"num/den\" such as \"30000/1001\"");
+        let bad = || {
+            format!(
+                "invalid FrameRate `{s}`: expected a rational \"num/den\" such as \"30000/1001\""
+            )
+        };
         if let Some((n, d)) = t.split_once('/') {
             let num = n.trim().parse().map_err(|_| bad())?;
             let den = d.trim().parse().map_err(|_| bad())?;
@@ -305,10 +310,15 @@ impl FromStr for FrameRate {
             let den = 10u32.pow(frac.len() as u32);
             let whole: u32 = whole.parse().map_err(|_| bad())?;
             let frac: u32 = frac.parse().map_err(|_| bad())?;
-            let num = whole.checked_mul(den).and_then(|w| w.checked_add(frac)).ok_or_else(bad)?;
+            let num = whole
+                .checked_mul(den)
+                .and_then(|w| w.checked_add(frac))
+                .ok_or_else(bad)?;
             return Ok(FrameRate { num, den });
         }
-        t.parse().map(|num| FrameRate { num, den: 1 }).map_err(|_| bad())
+        t.parse()
+            .map(|num| FrameRate { num, den: 1 })
+            .map_err(|_| bad())
     }
 }
 
@@ -327,7 +337,9 @@ impl<'de> Deserialize<'de> for FrameRate {
                 f.write_str("a rational \"num/den\" string")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<FrameRate, E> {
-                u32::try_from(v).map(|n| FrameRate::new(n, 1)).map_err(E::custom)
+                u32::try_from(v)
+                    .map(|n| FrameRate::new(n, 1))
+                    .map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<FrameRate, E> {
                 v.parse().map_err(E::custom)
@@ -468,9 +480,7 @@ pub(crate) mod flex {
         FlexString::deserialize(d).map(|v| v.0)
     }
 
-    pub(crate) fn opt_string<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<String>, D::Error> {
+    pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         Option::<FlexString>::deserialize(d).map(|v| v.map(|v| v.0))
     }
 
@@ -485,7 +495,10 @@ mod tests {
 
     #[test]
     fn enums_are_case_insensitive() {
-        assert_eq!("baseline".parse::<H264Profile>().unwrap(), H264Profile::Baseline);
+        assert_eq!(
+            "baseline".parse::<H264Profile>().unwrap(),
+            H264Profile::Baseline
+        );
         assert_eq!(" HIGH ".parse::<H264Profile>().unwrap(), H264Profile::High);
         assert_eq!("aaclc".parse::<AacProfile>().unwrap(), AacProfile::AacLc);
         assert_eq!("cavlc".parse::<EntropyMode>().unwrap(), EntropyMode::Cavlc);
@@ -507,11 +520,20 @@ mod tests {
 
     #[test]
     fn frame_rates() {
-        assert_eq!("0/1".parse::<FrameRate>().unwrap(), FrameRate::SAME_AS_INPUT);
+        assert_eq!(
+            "0/1".parse::<FrameRate>().unwrap(),
+            FrameRate::SAME_AS_INPUT
+        );
         assert!(FrameRate::default().is_same_as_input());
-        assert_eq!("30000/1001".parse::<FrameRate>().unwrap(), FrameRate::new(30000, 1001));
+        assert_eq!(
+            "30000/1001".parse::<FrameRate>().unwrap(),
+            FrameRate::new(30000, 1001)
+        );
         assert_eq!("25".parse::<FrameRate>().unwrap(), FrameRate::new(25, 1));
-        assert_eq!("29.97".parse::<FrameRate>().unwrap(), FrameRate::new(2997, 100));
+        assert_eq!(
+            "29.97".parse::<FrameRate>().unwrap(),
+            FrameRate::new(2997, 100)
+        );
         assert!(FrameRate::new(30, 1).same_rate(FrameRate::new(60, 2)));
         assert!(!FrameRate::new(30, 1).same_rate(FrameRate::SAME_AS_INPUT));
         assert_eq!(FrameRate::new(12, 1).as_f64(), Some(12.0));

@@ -76,11 +76,6 @@ impl<'a> Cursor<'a> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
-    pub(crate) fn u24(&mut self) -> Result<u32, DemuxError> {
-        let [a, b, c] = self.array::<3>()?;
-        Ok(u32::from_be_bytes([0, a, b, c]))
-    }
-
     pub(crate) fn u32(&mut self) -> Result<u32, DemuxError> {
         Ok(u32::from_be_bytes(self.array()?))
     }

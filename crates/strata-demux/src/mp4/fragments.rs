@@ -86,7 +86,11 @@ pub(crate) fn apply_moof(
             Some(b) => {
                 let mut c = b.cursor("tfdt");
                 let (v, _) = c.full_box()?;
-                let t = if v == 1 { c.u64()? } else { u64::from(c.u32()?) };
+                let t = if v == 1 {
+                    c.u64()?
+                } else {
+                    u64::from(c.u32()?)
+                };
                 Some(i64::try_from(t).map_err(|_| {
                     DemuxError::malformed("tfdt decode time is above 2^63", b.offset)
                 })?)
@@ -118,11 +122,7 @@ pub(crate) fn apply_moof(
                     DemuxError::malformed("trun data offset points before the file", trun.offset)
                 })?;
             }
-            let first_flags = if tf & 0x04 != 0 {
-                Some(c.u32()?)
-            } else {
-                None
-            };
+            let first_flags = if tf & 0x04 != 0 { Some(c.u32()?) } else { None };
             let per_sample = [0x100u32, 0x200, 0x400, 0x800]
                 .iter()
                 .filter(|&&f| tf & f != 0)

@@ -95,19 +95,18 @@ fn scan_top_level(f: &mut File, file_len: u64, limits: &Limits) -> Result<TopLev
         }
         let end = pos.saturating_add(size);
         if end > file_len {
-            match &typ {
-                b"moov" | b"moof" if top.moov.is_none() || &typ == b"moof" => {
-                    return Err(DemuxError::Truncated {
-                        what: format!("'{}' box", fourcc_str(&typ)),
-                        offset: pos,
-                        needed: size,
-                        file_len,
-                    });
-                }
-                // A cut-off mdat (or anything else) ends the scan; whether that matters is
-                // decided by what the moov's tables point at.
-                _ => break,
+            // A cut-off mdat (or anything else) ends the scan: whether that matters is decided by
+            // what the moov's tables point at. A cut-off moov or moof cannot be parsed at all.
+            let needed_header = &typ == b"moof" || (&typ == b"moov" && top.moov.is_none());
+            if !needed_header {
+                break;
             }
+            return Err(DemuxError::Truncated {
+                what: format!("'{}' box", fourcc_str(&typ)),
+                offset: pos,
+                needed: size,
+                file_len,
+            });
         }
         let loc = Loc {
             offset: pos,
@@ -115,10 +114,8 @@ fn scan_top_level(f: &mut File, file_len: u64, limits: &Limits) -> Result<TopLev
             size,
         };
         match &typ {
-            b"ftyp" if first => {
-                if n >= 12 && header == 8 {
-                    top.major_brand = Some([h[8], h[9], h[10], h[11]]);
-                }
+            b"ftyp" if first && n >= 12 && header == 8 => {
+                top.major_brand = Some([h[8], h[9], h[10], h[11]]);
             }
             b"moov" if top.moov.is_none() => top.moov = Some(loc),
             b"moof" => {
@@ -298,7 +295,9 @@ fn parse_trak(
 /// The nominal frame rate when every sample but the last (muxers often shorten or stretch the
 /// final one) has the same duration.
 fn constant_rate(samples: &[Sample], tb: TimeBase) -> Option<Rational> {
-    let head = samples.get(..samples.len().saturating_sub(1)).unwrap_or(&[]);
+    let head = samples
+        .get(..samples.len().saturating_sub(1))
+        .unwrap_or(&[]);
     let reference = if head.is_empty() { samples } else { head };
     let d = reference.first()?.duration;
     if d == 0 || reference.iter().any(|s| s.duration != d) {

@@ -32,7 +32,7 @@ pub(crate) fn parse_stsd(
     match &entry.typ {
         b"avc1" | b"avc3" => parse_avc(&entry, tkhd_size, limits),
         b"mp4a" => parse_mp4a(&entry),
-        other => Ok(unsupported(other, unsupported_name(other))),
+        other => Ok(unsupported(other, &unsupported_name(other))),
     }
 }
 
@@ -322,8 +322,7 @@ impl Bits<'_> {
 
     fn rate(&mut self) -> Option<u32> {
         const RATES: [u32; 13] = [
-            96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000,
-            7350,
+            96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
         ];
         match self.read(4)? {
             15 => self.read(24),

@@ -1,0 +1,313 @@
+//! The output asset: temporary folder, manifests, atomic rename, and the description returned
+//! to the caller.
+
+use crate::pipeline::{self, LayerOutput};
+use crate::plan::Plan;
+use crate::{EncodeOptions, EngineError};
+use std::path::{Path, PathBuf};
+use strata_core::CodecParams;
+use strata_mux::{AssetFileEntry, AudioTrackEntry, IsmAudio, IsmVideo, VideoTrackEntry};
+
+/// What happened to the input's audio.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudioHandling {
+    /// The input had no audio track: the layers are video-only.
+    None,
+    /// The input's AAC was copied unchanged into every layer (no transcoding yet).
+    PassedThrough {
+        /// Channels of the input AAC.
+        channels: u16,
+        /// Sample rate of the input AAC.
+        sample_rate: u32,
+    },
+}
+
+/// One file of the output asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputFile {
+    /// File name inside the asset folder.
+    pub name: String,
+    /// Full path after the asset was moved into place.
+    pub path: PathBuf,
+    /// Bytes on disk.
+    pub size: u64,
+    /// Video width (0 for non-video files).
+    pub width: u32,
+    /// Video height.
+    pub height: u32,
+    /// Preset target, kbps.
+    pub target_kbps: u32,
+    /// Measured video payload bitrate, kbps.
+    pub video_kbps: f64,
+    /// Video frames written.
+    pub frames: u64,
+    /// Video duration in seconds.
+    pub duration_secs: f64,
+    /// Output times (seconds) of the IDR frames.
+    pub keyframe_times: Vec<f64>,
+    /// H.264 profile and level written in the SPS, e.g. "High@3.1".
+    pub profile_level: String,
+}
+
+/// The finished output asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputAsset {
+    /// The asset folder.
+    pub dir: PathBuf,
+    /// The layer MP4s, in preset order.
+    pub files: Vec<OutputFile>,
+    /// The `.ism` server manifest.
+    pub server_manifest: PathBuf,
+    /// The `_manifest.xml` metadata.
+    pub metadata: PathBuf,
+    /// What happened to audio.
+    pub audio: AudioHandling,
+    /// Preset features not honoured, and other notes.
+    pub warnings: Vec<String>,
+}
+
+/// Removes the temporary folder unless disarmed.
+struct TempDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EngineError + '_ {
+    move |source| EngineError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn dir_is_empty(p: &Path) -> Result<bool, EngineError> {
+    Ok(std::fs::read_dir(p).map_err(io(p))?.next().is_none())
+}
+
+pub(crate) fn run(
+    plan: Plan,
+    output_dir: &Path,
+    options: &EncodeOptions,
+) -> Result<OutputAsset, EngineError> {
+    let output_dir = if output_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        output_dir
+    };
+    let exists = output_dir.exists();
+    if exists && !output_dir.is_dir() {
+        return Err(EngineError::Io {
+            path: output_dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "exists and is not a folder",
+            ),
+        });
+    }
+    if exists && !options.overwrite && !dir_is_empty(output_dir)? {
+        return Err(EngineError::OutputExists {
+            path: output_dir.to_path_buf(),
+        });
+    }
+    let abs = std::path::absolute(output_dir).map_err(io(output_dir))?;
+    let parent = abs.parent().map(Path::to_path_buf).unwrap_or_else(|| abs.clone());
+    let leaf = abs
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "asset".into());
+    let tmp_path = parent.join(format!(".{leaf}.strata-tmp-{}", std::process::id()));
+    if tmp_path.exists() {
+        std::fs::remove_dir_all(&tmp_path).map_err(io(&tmp_path))?;
+    }
+    std::fs::create_dir(&tmp_path).map_err(io(&tmp_path))?;
+    let mut tmp = TempDir {
+        path: tmp_path,
+        keep: false,
+    };
+
+    let outputs = pipeline::run(&plan, &tmp.path, options)?;
+    let (files, entries) = describe(&plan, &outputs)?;
+
+    let ism_name = format!("{}.ism", sanitized(&plan.basename));
+    let audio_entry = plan.audio.as_ref().and_then(|a| match &a.codec {
+        CodecParams::Aac { audio, .. } => Some((audio.channels, audio.sample_rate, a)),
+        _ => None,
+    });
+    let measured_audio_kbps = entries
+        .first()
+        .and_then(|e| e.audio.first())
+        .map_or(0, |a| a.bitrate_kbps);
+    let ism_audio = audio_entry.map(|(ch, _, a)| {
+        let kbps = measured_audio_kbps as f64;
+        IsmAudio {
+            src: files[0].name.clone(),
+            system_bitrate: (kbps * 1000.0) as u64,
+            title: format!("AAC_{}_ch{}_{}kbps", a.language, ch, kbps.round() as u64),
+        }
+    });
+    let videos: Vec<IsmVideo> = files
+        .iter()
+        .map(|f| IsmVideo {
+            src: f.name.clone(),
+            system_bitrate: u64::from(f.target_kbps) * 1000,
+        })
+        .collect();
+    let ism = strata_mux::server_manifest_xml(&videos, ism_audio.as_ref());
+    let ism_path = tmp.path.join(&ism_name);
+    std::fs::write(&ism_path, ism).map_err(io(&ism_path))?;
+    let meta_name = format!("{}_manifest.xml", sanitized(&plan.basename));
+    let meta_path = tmp.path.join(&meta_name);
+    std::fs::write(&meta_path, strata_mux::asset_manifest_xml(&entries)).map_err(io(&meta_path))?;
+
+    // Move into place. An existing (empty, or replaced on request) folder is swapped out only
+    // now, so a failure above never touches it.
+    if abs.exists() {
+        let old = parent.join(format!(".{leaf}.strata-old-{}", std::process::id()));
+        std::fs::rename(&abs, &old).map_err(io(&abs))?;
+        if let Err(e) = std::fs::rename(&tmp.path, &abs) {
+            let _ = std::fs::rename(&old, &abs);
+            return Err(EngineError::Io {
+                path: abs,
+                source: e,
+            });
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    } else {
+        std::fs::rename(&tmp.path, &abs).map_err(io(&abs))?;
+    }
+    tmp.keep = true;
+    let files = files
+        .into_iter()
+        .map(|f| OutputFile {
+            path: abs.join(&f.name),
+            ..f
+        })
+        .collect();
+    Ok(OutputAsset {
+        server_manifest: abs.join(ism_name),
+        metadata: abs.join(meta_name),
+        dir: abs,
+        files,
+        audio: match audio_entry {
+            Some((channels, sample_rate, _)) => AudioHandling::PassedThrough {
+                channels,
+                sample_rate,
+            },
+            None => AudioHandling::None,
+        },
+        warnings: plan.warnings.clone(),
+    })
+}
+
+fn sanitized(basename: &str) -> String {
+    strata_preset::sanitize_file_name(basename).unwrap_or_else(|_| "asset".into())
+}
+
+fn describe(
+    plan: &Plan,
+    outputs: &[LayerOutput],
+) -> Result<(Vec<OutputFile>, Vec<AssetFileEntry>), EngineError> {
+    let mut files = Vec::new();
+    let mut entries = Vec::new();
+    let source_name = plan
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for (layer, out) in plan.layers.iter().zip(outputs) {
+        let v = &out.report.tracks[0];
+        let secs = v.duration as f64 / f64::from(v.timescale.max(1));
+        let kbps = if secs > 0.0 {
+            v.bytes as f64 * 8.0 / secs / 1000.0
+        } else {
+            0.0
+        };
+        let (profile, level) = strata_h264::parse_avcc(&out.avcc)
+            .ok()
+            .and_then(|c| strata_h264::Sps::parse(&c.sps[0]).ok())
+            .map(|s| {
+                (
+                    s.profile_name().to_string(),
+                    format!("{}.{}", s.level_idc / 10, s.level_idc % 10),
+                )
+            })
+            .unwrap_or_else(|| ("High".into(), "auto".into()));
+        let g = &layer.geometry;
+        let gcd = {
+            let (mut a, mut b) = (g.width, g.height);
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a.max(1)
+        };
+        let mut audio = Vec::new();
+        if let (Some(a), Some(at)) = (&plan.audio, out.report.tracks.get(1)) {
+            if let CodecParams::Aac { audio: ap, .. } = &a.codec {
+                let asecs = at.duration as f64 / f64::from(at.timescale.max(1));
+                audio.push(AudioTrackEntry {
+                    codec: "AacLc".into(),
+                    channels: ap.channels,
+                    sampling_rate: ap.sample_rate,
+                    bitrate_kbps: if asecs > 0.0 {
+                        (at.bytes as f64 * 8.0 / asecs / 1000.0).round() as u64
+                    } else {
+                        0
+                    },
+                });
+            }
+        }
+        let fps = if secs > 0.0 {
+            out.frames as f64 / secs
+        } else {
+            plan.frame_rate.to_f64()
+        };
+        entries.push(AssetFileEntry {
+            name: layer.file_name.clone(),
+            size: out.report.size,
+            duration_secs: secs,
+            sources: vec![source_name.clone()],
+            video: vec![VideoTrackEntry {
+                profile: profile.clone(),
+                level: level.clone(),
+                width: g.width,
+                height: g.height,
+                dar_num: g.width / gcd,
+                dar_den: g.height / gcd,
+                framerate: fps,
+                bitrate_kbps: kbps.round() as u64,
+                target_bitrate_kbps: u64::from(layer.target_kbps),
+                max_gop_bitrate_kbps: v.max_gop_bitrate / 1000,
+            }],
+            audio,
+        });
+        let vts = f64::from(v.timescale.max(1));
+        files.push(OutputFile {
+            name: layer.file_name.clone(),
+            path: out.path.clone(),
+            size: out.report.size,
+            width: g.width,
+            height: g.height,
+            target_kbps: layer.target_kbps,
+            video_kbps: kbps,
+            frames: out.frames,
+            duration_secs: secs,
+            keyframe_times: out.keyframes.iter().map(|&k| k as f64 / vts).collect(),
+            profile_level: format!("{profile}@{level}"),
+        });
+    }
+    if files.len() != plan.layers.len() {
+        return Err(EngineError::Internal(format!(
+            "{} of {} layers finished",
+            files.len(),
+            plan.layers.len()
+        )));
+    }
+    Ok((files, entries))
+}

@@ -1,0 +1,107 @@
+use std::path::PathBuf;
+
+/// Why an encoding task failed. Every variant's message names the file concerned.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The input could not be read or parsed.
+    #[error("{}: {source}", path.display())]
+    Input {
+        /// The input file.
+        path: PathBuf,
+        /// What the demuxer found.
+        #[source]
+        source: strata_demux::DemuxError,
+    },
+    /// The input has no video track and the preset needs one.
+    #[error("{}: the file has no video track (the preset encodes video)", path.display())]
+    NoVideo {
+        /// The input file.
+        path: PathBuf,
+    },
+    /// The video codec is not one we can decode.
+    #[error("{}: unsupported video codec: {codec}", path.display())]
+    UnsupportedVideo {
+        /// The input file.
+        path: PathBuf,
+        /// What it is and why it is refused.
+        codec: String,
+    },
+    /// The audio codec cannot be carried (only AAC pass-through exists so far).
+    #[error("{}: unsupported audio codec: {codec} (audio is passed through, and only AAC can be; transcoding arrives with the audio issue)", path.display())]
+    UnsupportedAudio {
+        /// The input file.
+        path: PathBuf,
+        /// The codec name.
+        codec: String,
+    },
+    /// Decoding the input's video failed.
+    #[error("{}: {source}", path.display())]
+    Decode {
+        /// The input file.
+        path: PathBuf,
+        /// The decoder's report.
+        #[source]
+        source: strata_h264::H264Error,
+    },
+    /// The input's video track yields no pictures.
+    #[error("{}: the video track contains no decodable frames", path.display())]
+    NoFrames {
+        /// The input file.
+        path: PathBuf,
+    },
+    /// The preset is invalid or cannot be applied to this input.
+    #[error("preset: {0}")]
+    Preset(#[from] strata_preset::PresetError),
+    /// A layer cannot be produced (size, encoder limits).
+    #[error("layer {layer} ({width}x{height}): {reason}")]
+    Layer {
+        /// 0-based layer index.
+        layer: usize,
+        /// Layer width.
+        width: u32,
+        /// Layer height.
+        height: u32,
+        /// Why.
+        reason: String,
+    },
+    /// Encoding failed.
+    #[error("encoding {}: {source}", path.display())]
+    Encode {
+        /// The output file being written.
+        path: PathBuf,
+        /// The encoder's report.
+        #[source]
+        source: strata_h264::H264Error,
+    },
+    /// Writing an output file failed.
+    #[error("writing {}: {source}", path.display())]
+    Mux {
+        /// The output file.
+        path: PathBuf,
+        /// The muxer's report.
+        #[source]
+        source: strata_mux::MuxError,
+    },
+    /// A file-system operation on the output failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The output folder exists and holds files.
+    #[error("{}: the output folder exists and is not empty (choose another or allow overwriting)", path.display())]
+    OutputExists {
+        /// The output folder.
+        path: PathBuf,
+    },
+    /// The task was cancelled.
+    #[error("cancelled")]
+    Cancelled,
+    /// A bug: a worker thread panicked or a channel closed early.
+    #[error("internal error: {0}")]
+    Internal(String),
+}

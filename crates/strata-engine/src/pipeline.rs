@@ -1,0 +1,549 @@
+//! The threads of one task: decode → scale (one stage per distinct layer size) → encode + mux
+//! (one worker per layer), joined by bounded channels.
+
+use crate::plan::{LayerPlan, Plan};
+use crate::{EncodeOptions, EngineError, Progress};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::time::Instant;
+use strata_core::rescale_round;
+use strata_core::{CodecParams, EditList, Frame, Packet, PixelFormat, Plane, Track};
+use strata_h264::{Decoder, Encoder};
+use strata_mux::{FileReport, Mp4Writer, Sample, TrackConfig, TrackSpec};
+use strata_scale::{Geometry, Scaler};
+
+/// Frames in flight per channel: enough to keep every stage busy, small enough that memory
+/// does not grow with the input (a 1080p frame is 3 MB).
+const CHANNEL_DEPTH: usize = 3;
+/// Output movie clock (edit lists): milliseconds, as most muxers write.
+const MOVIE_TIMESCALE: u32 = 1000;
+
+/// A picture on its way to the encoders.
+#[derive(Clone)]
+struct Job {
+    frame: Arc<Frame>,
+    /// IDR on the shared KeyFrameInterval grid.
+    idr: bool,
+    /// pts of the first presented frame (source ticks), to rebase output times on 0.
+    first_pts: i64,
+}
+
+/// What one layer worker produced.
+pub(crate) struct LayerOutput {
+    pub path: PathBuf,
+    pub report: FileReport,
+    pub avcc: Vec<u8>,
+    /// Output pts (video ticks) of every IDR.
+    pub keyframes: Vec<i64>,
+    pub frames: u64,
+}
+
+/// Start times of the presentation, in microseconds of the input's movie timeline.
+#[derive(Clone, Copy)]
+struct Timeline {
+    audio_start_us: Option<i64>,
+    video_edit_start: i64,
+}
+
+fn cancelled(flag: &Option<Arc<AtomicBool>>) -> bool {
+    flag.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
+}
+
+/// Marker for "a downstream stage stopped": the real error comes from that stage.
+fn closed() -> EngineError {
+    EngineError::Internal("pipeline stage stopped early".into())
+}
+
+fn is_closed(e: &EngineError) -> bool {
+    matches!(e, EngineError::Internal(m) if m == "pipeline stage stopped early")
+}
+
+fn raw_frame(track: &Track, p: &Packet) -> Result<Frame, EngineError> {
+    let (w, h) = match &track.codec {
+        CodecParams::RawYuv420 { video } => (video.width as usize, video.height as usize),
+        _ => return Err(EngineError::Internal("raw frame from a coded track".into())),
+    };
+    let (ys, cs) = (w * h, (w / 2) * (h / 2));
+    if p.data.len() < ys + 2 * cs {
+        return Err(EngineError::Internal(format!(
+            "raw frame of {} bytes, {} expected",
+            p.data.len(),
+            ys + 2 * cs
+        )));
+    }
+    let plane = |data: &[u8], pw: usize, ph: usize| Plane {
+        data: data.to_vec(),
+        stride: pw,
+        width: pw,
+        height: ph,
+    };
+    Ok(Frame {
+        format: PixelFormat::Yuv420p,
+        width: w as u32,
+        height: h as u32,
+        planes: [
+            plane(&p.data[..ys], w, h),
+            plane(&p.data[ys..ys + cs], w / 2, h / 2),
+            plane(&p.data[ys + cs..ys + 2 * cs], w / 2, h / 2),
+        ],
+        pts: p.pts,
+        duration: p.duration,
+    })
+}
+
+/// Runs the whole pipeline, writing layer files into `dir`.
+pub(crate) fn run(
+    plan: &Plan,
+    dir: &Path,
+    options: &EncodeOptions,
+) -> Result<Vec<LayerOutput>, EngineError> {
+    let timeline = Timeline {
+        audio_start_us: plan.audio.as_ref().map(audio_start_us),
+        video_edit_start: plan.video.edits.map_or(0, |e| e.media_time),
+    };
+    // Distinct geometries: each gets one scaling stage feeding all layers of that size.
+    let mut groups: Vec<(Geometry, Vec<usize>)> = Vec::new();
+    for (i, l) in plan.layers.iter().enumerate() {
+        match groups.iter_mut().find(|(g, _)| *g == l.geometry) {
+            Some((_, v)) => v.push(i),
+            None => groups.push((l.geometry, vec![i])),
+        }
+    }
+    std::thread::scope(|s| {
+        let mut layer_txs: Vec<Option<SyncSender<Job>>> = vec![None; plan.layers.len()];
+        let mut workers = Vec::new();
+        for (i, layer) in plan.layers.iter().enumerate() {
+            let (tx, rx) = sync_channel::<Job>(CHANNEL_DEPTH);
+            layer_txs[i] = Some(tx);
+            let path = dir.join(&layer.file_name);
+            workers.push(s.spawn(move || encode_layer(plan, layer, &path, rx, timeline, options)));
+        }
+        let mut scalers = Vec::new();
+        let mut group_txs = Vec::new();
+        for (geo, members) in &groups {
+            let (tx, rx) = sync_channel::<Job>(CHANNEL_DEPTH);
+            group_txs.push(tx);
+            let outs: Vec<SyncSender<Job>> = members
+                .iter()
+                .filter_map(|&i| layer_txs[i].take())
+                .collect();
+            let geo = *geo;
+            scalers.push(s.spawn(move || scale_stage(geo, rx, outs)));
+        }
+        drop(layer_txs);
+        let decode_result = decode_stage(plan, group_txs, options);
+        let mut first_err: Option<EngineError> = None;
+        let keep = |e: EngineError, first_err: &mut Option<EngineError>| {
+            let replace = match first_err {
+                None => true,
+                Some(old) => is_closed(old) && !is_closed(&e),
+            };
+            if replace {
+                *first_err = Some(e);
+            }
+        };
+        if let Err(e) = decode_result {
+            keep(e, &mut first_err);
+        }
+        for h in scalers {
+            match h.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => keep(e, &mut first_err),
+                Err(_) => keep(
+                    EngineError::Internal("a scaling thread panicked".into()),
+                    &mut first_err,
+                ),
+            }
+        }
+        let mut outputs = Vec::new();
+        for h in workers {
+            match h.join() {
+                Ok(Ok(o)) => outputs.push(o),
+                Ok(Err(e)) => keep(e, &mut first_err),
+                Err(_) => keep(
+                    EngineError::Internal("an encoder thread panicked".into()),
+                    &mut first_err,
+                ),
+            }
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(outputs),
+        }
+    })
+}
+
+fn audio_start_us(a: &Track) -> i64 {
+    let ts = i64::from(a.time_base.ticks_per_second());
+    match a.edits {
+        Some(e) => rescale_round(
+            e.empty_duration,
+            1_000_000,
+            i64::from(a.movie_time_base.ticks_per_second()),
+        ),
+        None => rescale_round(0, 1_000_000, ts),
+    }
+}
+
+fn decode_stage(
+    plan: &Plan,
+    outs: Vec<SyncSender<Job>>,
+    options: &EncodeOptions,
+) -> Result<(), EngineError> {
+    let path = &plan.input;
+    let video = &plan.video;
+    let input_err = |source| EngineError::Input {
+        path: path.clone(),
+        source,
+    };
+    let packets = plan.demuxer.packets(video.id).map_err(input_err)?;
+    let mut decoder = match &video.codec {
+        CodecParams::H264 { avcc, .. } => {
+            Some(Decoder::new(avcc).map_err(|source| EngineError::Decode {
+                path: path.clone(),
+                source,
+            })?)
+        }
+        _ => None,
+    };
+    let hidden_before = plan.video.edits.map(|e| e.media_time);
+    let start = Instant::now();
+    let mut last_report = Instant::now();
+    let total = u64::from(video.sample_count);
+    let mut pending: Option<Frame> = None;
+    let mut first_pts: Option<i64> = None;
+    let mut last_gop: i64 = i64::MIN;
+    let mut last_pts: i64 = i64::MIN;
+    let mut last_duration: i64 = 0;
+    let mut done: u64 = 0;
+
+    let mut emit = |mut f: Frame, next_pts: Option<i64>| -> Result<(), EngineError> {
+        if hidden_before.is_some_and(|m| f.pts < m) {
+            return Ok(());
+        }
+        if f.pts <= last_pts {
+            // Duplicate or out-of-order picture (broken stream): drop it rather than write
+            // non-increasing timestamps.
+            return Ok(());
+        }
+        last_pts = f.pts;
+        f.duration = match next_pts {
+            Some(n) if n > f.pts => n - f.pts,
+            _ if f.duration > 0 => f.duration,
+            _ => last_duration.max(1),
+        };
+        last_duration = f.duration;
+        let first = *first_pts.get_or_insert(f.pts);
+        let gop = (f.pts - first).div_euclid(plan.gop_ticks);
+        let idr = gop != last_gop;
+        last_gop = gop;
+        let job = Job {
+            frame: Arc::new(f),
+            idr,
+            first_pts: first,
+        };
+        for tx in &outs {
+            tx.send(job.clone()).map_err(|_| closed())?;
+        }
+        done += 1;
+        if let Some(cb) = &options.progress {
+            if last_report.elapsed().as_millis() >= 200 || done == total {
+                last_report = Instant::now();
+                cb(Progress {
+                    frames_done: done,
+                    frames_total: total,
+                    elapsed_secs: start.elapsed().as_secs_f64(),
+                });
+            }
+        }
+        Ok(())
+    };
+
+    for p in packets {
+        if cancelled(&options.cancel) {
+            return Err(EngineError::Cancelled);
+        }
+        let p = p.map_err(input_err)?;
+        let frame = match decoder.as_mut() {
+            Some(d) => d.decode(&p).map_err(|source| EngineError::Decode {
+                path: path.clone(),
+                source,
+            })?,
+            None => Some(raw_frame(video, &p)?),
+        };
+        if let Some(mut f) = frame {
+            if f.duration == 0 {
+                f.duration = p.duration;
+            }
+            if let Some(prev) = pending.take() {
+                emit(prev, Some(f.pts))?;
+            }
+            pending = Some(f);
+        }
+    }
+    if let Some(d) = decoder.as_mut() {
+        for f in d.flush().map_err(|source| EngineError::Decode {
+            path: path.clone(),
+            source,
+        })? {
+            if let Some(prev) = pending.take() {
+                emit(prev, Some(f.pts))?;
+            }
+            pending = Some(f);
+        }
+    }
+    match pending.take() {
+        Some(prev) => emit(prev, None)?,
+        None => {
+            return Err(EngineError::NoFrames { path: path.clone() });
+        }
+    }
+    if first_pts.is_none() {
+        return Err(EngineError::NoFrames { path: path.clone() });
+    }
+    Ok(())
+}
+
+fn scale_stage(
+    geo: Geometry,
+    rx: Receiver<Job>,
+    outs: Vec<SyncSender<Job>>,
+) -> Result<(), EngineError> {
+    let mut scaler = Scaler::new();
+    for job in rx {
+        let f = &job.frame;
+        let same = f.width == geo.width && f.height == geo.height && geo.x == 0 && geo.y == 0;
+        let frame = if same {
+            job.frame.clone()
+        } else {
+            Arc::new(
+                scaler
+                    .scale(f, &geo)
+                    .map_err(|e| EngineError::Internal(format!("scaling: {e}")))?,
+            )
+        };
+        let out = Job { frame, ..job };
+        for tx in &outs {
+            tx.send(out.clone()).map_err(|_| closed())?;
+        }
+    }
+    Ok(())
+}
+
+fn encode_layer(
+    plan: &Plan,
+    layer: &LayerPlan,
+    path: &Path,
+    rx: Receiver<Job>,
+    timeline: Timeline,
+    options: &EncodeOptions,
+) -> Result<LayerOutput, EngineError> {
+    let enc_err = |source| EngineError::Encode {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mux_err = |source| EngineError::Mux {
+        path: path.to_path_buf(),
+        source,
+    };
+    let video_ts = plan.video.time_base.ticks_per_second();
+    let mut configs = vec![TrackConfig {
+        spec: TrackSpec::H264 {
+            width: layer.geometry.width,
+            height: layer.geometry.height,
+            avcc: Vec::new(),
+            pixel_aspect: None,
+        },
+        timescale: video_ts,
+        language: "und".into(),
+        edits: None,
+    }];
+    if let Some(a) = &plan.audio {
+        if let CodecParams::Aac {
+            asc,
+            object_type,
+            audio,
+        } = &a.codec
+        {
+            configs.push(TrackConfig {
+                spec: TrackSpec::Aac {
+                    asc: asc.clone(),
+                    object_type: *object_type,
+                    channels: audio.channels,
+                    sample_rate: audio.sample_rate,
+                },
+                timescale: a.time_base.ticks_per_second(),
+                language: a.language.clone(),
+                edits: None,
+            });
+        }
+    }
+    let mut writer = Mp4Writer::create(path, configs, MOVIE_TIMESCALE).map_err(mux_err)?;
+    let mut encoder = Encoder::new(layer.encoder.clone()).map_err(enc_err)?;
+    let mut audio = match &plan.audio {
+        Some(a) => Some((
+            a,
+            plan.demuxer
+                .packets(a.id)
+                .map_err(|source| EngineError::Input {
+                    path: plan.input.clone(),
+                    source,
+                })?
+                .peekable(),
+        )),
+        None => None,
+    };
+    let mut keyframes = Vec::new();
+    let mut frames = 0u64;
+    // Presentation offsets of the two tracks relative to the earlier one, in µs.
+    let mut video_lead_us = 0i64;
+    let mut audio_lead_us = 0i64;
+    let vts = i64::from(video_ts);
+    for job in rx {
+        if cancelled(&options.cancel) {
+            return Err(EngineError::Cancelled);
+        }
+        let out_pts = job.frame.pts - job.first_pts;
+        if frames == 0 {
+            // Start of the presentation = the earlier of the first video picture and the
+            // first audio sample; the later track gets an empty edit, so A/V sync survives.
+            let video_start_us = rescale_round(
+                job.first_pts - timeline.video_edit_start,
+                1_000_000,
+                vts,
+            ) + plan.video.edits.map_or(0, |e| {
+                rescale_round(
+                    e.empty_duration,
+                    1_000_000,
+                    i64::from(plan.video.movie_time_base.ticks_per_second()),
+                )
+            });
+            let t0 = timeline
+                .audio_start_us
+                .map_or(video_start_us, |a| a.min(video_start_us));
+            video_lead_us = video_start_us - t0;
+            audio_lead_us = timeline.audio_start_us.map_or(0, |a| a - t0);
+            let video_edit = (video_lead_us > 0).then(|| EditList {
+                empty_duration: rescale_round(video_lead_us, i64::from(MOVIE_TIMESCALE), 1_000_000),
+                media_time: 0,
+                segment_duration: 0,
+            });
+            writer.set_edits(0, video_edit).map_err(mux_err)?;
+            if let Some((a, _)) = &audio {
+                let media_time = a.edits.map_or(0, |e| e.media_time.max(0));
+                let seg = a.edits.map_or(0, |e| {
+                    rescale_round(
+                        e.segment_duration,
+                        i64::from(MOVIE_TIMESCALE),
+                        i64::from(a.movie_time_base.ticks_per_second()),
+                    )
+                });
+                let empty = rescale_round(audio_lead_us, i64::from(MOVIE_TIMESCALE), 1_000_000);
+                let edit = (empty > 0 || media_time > 0).then_some(EditList {
+                    empty_duration: empty,
+                    media_time,
+                    segment_duration: seg,
+                });
+                writer.set_edits(1, edit).map_err(mux_err)?;
+            }
+        }
+        let pkt = encoder.encode(&job.frame, job.idr).map_err(enc_err)?;
+        if frames == 0 {
+            let avcc = encoder.avcc().unwrap_or_default().to_vec();
+            writer.set_avcc(0, avcc).map_err(mux_err)?;
+        }
+        // Interleave: audio that starts before this picture ends goes first.
+        let video_end_us =
+            video_lead_us + rescale_round(out_pts + job.frame.duration, 1_000_000, vts);
+        if let Some((a, it)) = audio.as_mut() {
+            write_audio_until(&mut writer, a, it, Some(video_end_us), audio_lead_us, plan)?;
+        }
+        if pkt.keyframe {
+            keyframes.push(out_pts);
+        }
+        let duration = u32::try_from(job.frame.duration).map_err(|_| {
+            EngineError::Internal(format!("frame duration {} too long", job.frame.duration))
+        })?;
+        writer
+            .write_sample(
+                0,
+                Sample {
+                    data: &pkt.data,
+                    duration,
+                    cts_offset: 0,
+                    sync: pkt.keyframe,
+                },
+            )
+            .map_err(mux_err)?;
+        frames += 1;
+    }
+    if frames == 0 {
+        // The decode stage failed before the first frame; it reports why.
+        return Err(closed());
+    }
+    if let Some((a, it)) = audio.as_mut() {
+        write_audio_until(&mut writer, a, it, None, audio_lead_us, plan)?;
+    }
+    let avcc = encoder.avcc().unwrap_or_default().to_vec();
+    let report = writer.finish().map_err(mux_err)?;
+    Ok(LayerOutput {
+        path: path.to_path_buf(),
+        report,
+        avcc,
+        keyframes,
+        frames,
+    })
+}
+
+fn write_audio_until(
+    writer: &mut Mp4Writer,
+    track: &Track,
+    it: &mut std::iter::Peekable<
+        Box<dyn Iterator<Item = Result<Packet, strata_demux::DemuxError>> + Send>,
+    >,
+    until_us: Option<i64>,
+    lead_us: i64,
+    plan: &Plan,
+) -> Result<(), EngineError> {
+    let ats = i64::from(track.time_base.ticks_per_second());
+    let media_time = track.edits.map_or(0, |e| e.media_time.max(0));
+    loop {
+        let due = match it.peek() {
+            None => break,
+            Some(Err(_)) => true,
+            Some(Ok(p)) => until_us.is_none_or(|u| {
+                lead_us + rescale_round(p.dts - media_time, 1_000_000, ats) < u
+            }),
+        };
+        if !due {
+            break;
+        }
+        let p = match it.next() {
+            Some(Ok(p)) => p,
+            Some(Err(source)) => {
+                return Err(EngineError::Input {
+                    path: plan.input.clone(),
+                    source,
+                })
+            }
+            None => break,
+        };
+        let sample = Sample {
+            data: &p.data,
+            duration: u32::try_from(p.duration).unwrap_or(0),
+            cts_offset: i32::try_from(p.pts - p.dts).unwrap_or(0),
+            sync: true,
+        };
+        writer.write_sample(1, sample).map_err(|source| EngineError::Mux {
+            path: writer_path(writer),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+fn writer_path(w: &Mp4Writer) -> PathBuf {
+    w.path().to_path_buf()
+}

@@ -1,0 +1,277 @@
+//! Resolving a preset against an input: which tracks, which layers, which sizes and names.
+
+use crate::{EncodeOptions, EngineError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use strata_core::{CodecParams, Rational, Track, TrackKind};
+use strata_demux::Demuxer;
+use strata_h264::{EncoderConfig, EntropyMode, Profile, Speed};
+use strata_preset::{FileNameVars, Preset};
+use strata_scale::{fit, Geometry, StretchMode};
+
+/// One output rendition, fully resolved.
+#[derive(Debug, Clone)]
+pub struct LayerPlan {
+    /// 0-based index in the preset's `H264Layers`.
+    pub index: usize,
+    /// Output file name (sanitised; never a path).
+    pub file_name: String,
+    /// Output size and placement of the picture.
+    pub geometry: Geometry,
+    /// Encoder settings.
+    pub encoder: EncoderConfig,
+    /// Preset target bitrate, kbps.
+    pub target_kbps: u32,
+}
+
+/// Everything decided before any frame is decoded.
+pub struct Plan {
+    /// The input file.
+    pub input: PathBuf,
+    /// The opened input.
+    pub demuxer: Arc<dyn Demuxer>,
+    /// The video track used.
+    pub video: Track,
+    /// The AAC track carried into every layer, if any.
+    pub audio: Option<Track>,
+    /// `{Basename}` of the input.
+    pub basename: String,
+    /// Layers in preset order.
+    pub layers: Vec<LayerPlan>,
+    /// IDR spacing in video track ticks.
+    pub gop_ticks: i64,
+    /// Source frame rate.
+    pub frame_rate: Rational,
+    /// Source picture size (after SPS cropping) and pixel aspect.
+    pub source: (u32, u32, Rational),
+    /// Things the preset asked for that are not honoured, said out loud.
+    pub warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan")
+            .field("input", &self.input)
+            .field("layers", &self.layers)
+            .field("gop_ticks", &self.gop_ticks)
+            .finish_non_exhaustive()
+    }
+}
+
+fn source_geometry(
+    path: &Path,
+    video: &Track,
+) -> Result<(u32, u32, Rational), EngineError> {
+    match &video.codec {
+        CodecParams::H264 { avcc, video: vp } => {
+            let cfg = strata_h264::parse_avcc(avcc).map_err(|source| EngineError::Decode {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let sps = strata_h264::Sps::parse(&cfg.sps[0]).map_err(|source| {
+                EngineError::Decode {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
+            strata_h264::check_decodable(&sps).map_err(|e| EngineError::UnsupportedVideo {
+                path: path.to_path_buf(),
+                codec: format!("H.264 {}", e).replace("unsupported H.264 stream: ", ""),
+            })?;
+            // pasp wins over the VUI when both exist: it is what players apply.
+            let par = if vp.pixel_aspect != Rational::from_int(1) {
+                vp.pixel_aspect
+            } else {
+                sps.sar
+                    .and_then(|(w, h)| Rational::new(i64::from(w), i64::from(h)).ok())
+                    .unwrap_or(Rational::from_int(1))
+            };
+            Ok((sps.width, sps.height, par))
+        }
+        CodecParams::RawYuv420 { video: vp } => Ok((vp.width, vp.height, vp.pixel_aspect)),
+        other => Err(EngineError::UnsupportedVideo {
+            path: path.to_path_buf(),
+            codec: other.name().to_string(),
+        }),
+    }
+}
+
+impl Plan {
+    /// Opens the input and resolves `preset` against it.
+    ///
+    /// # Errors
+    /// Input, codec and preset errors; see [`EngineError`].
+    pub fn new(input: &Path, preset: &Preset, options: &EncodeOptions) -> Result<Self, EngineError> {
+        let mut warnings: Vec<String> =
+            preset.validate()?.into_iter().map(|w| w.to_string()).collect();
+        let video_cfg = preset.h264_video().ok_or_else(|| {
+            strata_preset::PresetError::Unsupported(
+                "presets without H264Video (audio-only, thumbnails only) arrive in a later issue"
+                    .into(),
+            )
+        })?;
+        if video_cfg.h264_layers.is_empty() {
+            return Err(strata_preset::PresetError::Unsupported(
+                "H264Video has no H264Layers".into(),
+            )
+            .into());
+        }
+        let output = preset.mp4_output().ok_or_else(|| {
+            strata_preset::PresetError::Unsupported("the preset has no MP4Format output".into())
+        })?;
+        let demuxer: Arc<dyn Demuxer> = Arc::from(
+            strata_demux::open(input, options.limits).map_err(|source| EngineError::Input {
+                path: input.to_path_buf(),
+                source,
+            })?,
+        );
+        let tracks = demuxer.tracks();
+        let video = tracks
+            .iter()
+            .find(|t| t.kind == TrackKind::Video)
+            .cloned()
+            .ok_or_else(|| EngineError::NoVideo {
+                path: input.to_path_buf(),
+            })?;
+        if video.sample_count == 0 {
+            return Err(EngineError::NoFrames {
+                path: input.to_path_buf(),
+            });
+        }
+        let source = source_geometry(input, &video)?;
+        let audio = match tracks.iter().find(|t| t.kind == TrackKind::Audio) {
+            None => None,
+            Some(t) => match &t.codec {
+                CodecParams::Aac { .. } if t.sample_count > 0 => Some(t.clone()),
+                CodecParams::Aac { .. } => None,
+                other => {
+                    return Err(EngineError::UnsupportedAudio {
+                        path: input.to_path_buf(),
+                        codec: other.name().to_string(),
+                    })
+                }
+            },
+        };
+        if let Some(a) = preset.aac_audio() {
+            warnings.push(format!(
+                "audio is passed through unchanged; the preset's AAC {} {} ch {} Hz {} kbps re-encode is not implemented yet",
+                a.profile, a.channels, a.sampling_rate, a.bitrate
+            ));
+        }
+        let ts = i64::from(video.time_base.ticks_per_second());
+        let frame_rate = match &video.codec {
+            CodecParams::H264 { video: vp, .. } | CodecParams::RawYuv420 { video: vp } => {
+                vp.frame_rate
+            }
+            _ => None,
+        }
+        .or_else(|| {
+            (video.duration > 0)
+                .then(|| Rational::new(i64::from(video.sample_count) * ts, video.duration).ok())
+                .flatten()
+        })
+        .unwrap_or(Rational::from_int(25));
+        let gop_ticks = {
+            let t = video_cfg.key_frame_interval.ticks() as i128 * i128::from(ts) / 10_000_000;
+            t.clamp(1, i128::from(i64::MAX)) as i64
+        };
+        let stretch = match video_cfg.stretch_mode {
+            strata_preset::StretchMode::None => StretchMode::None,
+            strata_preset::StretchMode::AutoSize => StretchMode::AutoSize,
+            strata_preset::StretchMode::AutoFit => StretchMode::AutoFit,
+        };
+        let speed = match video_cfg.complexity {
+            strata_preset::Complexity::Speed => Speed::Fast,
+            strata_preset::Complexity::Balanced => Speed::Balanced,
+            strata_preset::Complexity::Quality => Speed::Quality,
+        };
+        let basename = strata_preset::basename_from_file_name(
+            &input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        );
+        let single = video_cfg.h264_layers.len() == 1;
+        let mut layers = Vec::new();
+        for (index, l) in video_cfg.h264_layers.iter().enumerate() {
+            let (bw, bh) = (l.width.resolve(source.0), l.height.resolve(source.1));
+            // Percent sizes can land on odd numbers; round down to even as MES did.
+            let (bw, bh) = (bw & !1, bh & !1);
+            let geometry = fit(source.0, source.1, source.2, bw, bh, stretch).map_err(|e| {
+                EngineError::Layer {
+                    layer: index,
+                    width: bw,
+                    height: bh,
+                    reason: e.to_string(),
+                }
+            })?;
+            if !l.frame_rate.is_same_as_input() {
+                warnings.push(format!(
+                    "H264Layers[{index}].FrameRate {}/{} is not applied yet: the layer keeps the input frame rate",
+                    l.frame_rate.num, l.frame_rate.den
+                ));
+            }
+            let profile = match l.profile {
+                strata_preset::H264Profile::Baseline => Profile::Baseline,
+                strata_preset::H264Profile::Main => Profile::Main,
+                // MES "Auto" resolved to Main/High; High gets the 8x8 transform.
+                _ => Profile::High,
+            };
+            let entropy = match l.entropy_mode {
+                strata_preset::EntropyMode::Cavlc => EntropyMode::Cavlc,
+                strata_preset::EntropyMode::Cabac => EntropyMode::Cabac,
+            };
+            let kbps = l.bitrate;
+            let encoder = EncoderConfig {
+                width: geometry.width,
+                height: geometry.height,
+                bitrate_bps: kbps.saturating_mul(1000),
+                max_bitrate_bps: l.max_bitrate.unwrap_or(kbps).max(kbps).saturating_mul(1000),
+                frame_rate: frame_rate.to_f64() as f32,
+                profile,
+                entropy,
+                speed,
+                scene_change_detection: single && video_cfg.scene_change_detection,
+            };
+            let mut vars = FileNameVars::new(basename.clone());
+            vars.width = Some(geometry.width);
+            vars.height = Some(geometry.height);
+            vars.video_bitrate = Some(kbps);
+            vars.codec = Some("H264".into());
+            vars.extension = Some(".mp4".into());
+            if let Some(a) = preset.aac_audio() {
+                vars.audio_bitrate = Some(a.bitrate);
+                vars.channel = Some(a.channels);
+            }
+            let file_name = strata_preset::expand_file_name(&output.file_name, &vars)?;
+            layers.push(LayerPlan {
+                index,
+                file_name,
+                geometry,
+                encoder,
+                target_kbps: kbps,
+            });
+        }
+        // Two layers with one name would overwrite each other: MES appended nothing, so we
+        // disambiguate with the layer index rather than lose a file.
+        for i in 0..layers.len() {
+            if layers[..i].iter().any(|l| l.file_name == layers[i].file_name) {
+                let stem = layers[i].file_name.trim_end_matches(".mp4").to_string();
+                layers[i].file_name = format!("{stem}_{}.mp4", i + 1);
+                warnings.push(format!(
+                    "two layers expand to the same file name; layer {i} renamed {}",
+                    layers[i].file_name
+                ));
+            }
+        }
+        Ok(Self {
+            input: input.to_path_buf(),
+            demuxer,
+            video,
+            audio,
+            basename,
+            layers,
+            gop_ticks,
+            frame_rate,
+            source,
+            warnings,
+        })
+    }
+}
