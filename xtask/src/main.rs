@@ -123,7 +123,12 @@ fn stderr_text(o: &Output) -> String {
 /// First `n` lines of `s`, for failure messages that stay readable.
 fn head(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
-    let mut out = lines.iter().take(n).copied().collect::<Vec<_>>().join(" | ");
+    let mut out = lines
+        .iter()
+        .take(n)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" | ");
     if lines.len() > n {
         out.push_str(&format!(" | ... ({} more lines)", lines.len() - n));
     }
@@ -175,7 +180,11 @@ fn npm_install(dir: &Path) -> Result<()> {
         .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(dir))?;
     if !o.status.success() {
-        bail!("npm install in {} failed: {}", dir.display(), head(&stderr_text(&o), 5));
+        bail!(
+            "npm install in {} failed: {}",
+            dir.display(),
+            head(&stderr_text(&o), 5)
+        );
     }
     Ok(())
 }
@@ -190,10 +199,14 @@ fn probe_frames(f: &Path) -> Result<u64> {
         .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
         .arg(f))?;
     let s = stdout_text(&o);
-    s.trim()
-        .trim_end_matches(',')
-        .parse()
-        .with_context(|| format!("ffprobe frame count of {}: {:?} {}", f.display(), s, head(&stderr_text(&o), 3)))
+    s.trim().trim_end_matches(',').parse().with_context(|| {
+        format!(
+            "ffprobe frame count of {}: {:?} {}",
+            f.display(),
+            s,
+            head(&stderr_text(&o), 3)
+        )
+    })
 }
 
 fn probe_size(f: &Path) -> Result<(u32, u32)> {
@@ -216,7 +229,11 @@ fn probe_keyframes(f: &Path) -> Result<(Vec<String>, Option<f64>)> {
         .args(["-show_entries", "packet=pts_time,flags", "-of", "csv=p=0"])
         .arg(f))?;
     if !o.status.success() {
-        bail!("ffprobe packets of {}: {}", f.display(), head(&stderr_text(&o), 3));
+        bail!(
+            "ffprobe packets of {}: {}",
+            f.display(),
+            head(&stderr_text(&o), 3)
+        );
     }
     let mut keys = Vec::new();
     let mut first: Option<f64> = None;
@@ -352,7 +369,10 @@ impl Tools {
         let mp4info = if !node {
             Err("node/npm not found (apt-get install -y nodejs npm)".into())
         } else if !shared.join("validate/mp4info.mjs").is_file() {
-            Err(format!("{} not present", shared.join("validate/mp4info.mjs").display()))
+            Err(format!(
+                "{} not present",
+                shared.join("validate/mp4info.mjs").display()
+            ))
         } else {
             let copy = scratch.join("validate");
             copy_tree(&shared.join("validate"), &copy)
@@ -366,11 +386,17 @@ impl Tools {
         let player = if !want_player {
             Err("disabled with --no-player".into())
         } else if !chromium.is_file() {
-            Err(format!("{} not found (apt-get install -y chromium)", chromium.display()))
+            Err(format!(
+                "{} not found (apt-get install -y chromium)",
+                chromium.display()
+            ))
         } else if !node {
             Err("node/npm not found (apt-get install -y nodejs npm)".into())
         } else if !shared.join("player/run.sh").is_file() {
-            Err(format!("{} not present", shared.join("player/run.sh").display()))
+            Err(format!(
+                "{} not present",
+                shared.join("player/run.sh").display()
+            ))
         } else {
             let copy = scratch.join("player");
             copy_tree(&shared.join("player"), &copy)
@@ -447,13 +473,18 @@ fn conformance(args: &[String]) -> Result<bool> {
     let shared = root.join("..").join("shared").join("tools");
     let tools = Tools::discover(&shared, &scratch, want_player);
     if !tools.ffmpeg || !tools.ffprobe {
-        println!("note: ffmpeg/ffprobe missing (apt-get install -y ffmpeg): their checks are SKIPPED");
+        println!(
+            "note: ffmpeg/ffprobe missing (apt-get install -y ffmpeg): their checks are SKIPPED"
+        );
     }
     if !tools.mediainfo {
         println!("note: mediainfo missing (apt-get install -y mediainfo): IsTruncated checks are SKIPPED");
     }
     if tools.check_mp4set.is_none() {
-        println!("note: {} not present: SKIPPED", shared.join("validate/check_mp4set.sh").display());
+        println!(
+            "note: {} not present: SKIPPED",
+            shared.join("validate/check_mp4set.sh").display()
+        );
     }
     if let Err(why) = &tools.mp4info {
         println!("note: mp4box.js check SKIPPED: {why}");
@@ -473,7 +504,12 @@ fn conformance(args: &[String]) -> Result<bool> {
             .unwrap_or_default();
         let tag = job.preset.replace(' ', "_");
         let out = scratch.join(format!("{i:02}_{stem}__{tag}"));
-        println!("\n== {} / {} -> {}", job.input.display(), job.preset, out.display());
+        println!(
+            "\n== {} / {} -> {}",
+            job.input.display(),
+            job.preset,
+            out.display()
+        );
         let t0 = Instant::now();
         let o = run(Command::new(&strata)
             .arg("encode")
@@ -489,13 +525,19 @@ fn conformance(args: &[String]) -> Result<bool> {
         let files = match read_description(&out) {
             Ok(f) => f,
             Err(e) => {
-                tally.fail(&format!("{stem} / {}: asset description", job.preset), &format!("{e:#}"));
+                tally.fail(
+                    &format!("{stem} / {}: asset description", job.preset),
+                    &format!("{e:#}"),
+                );
                 continue;
             }
         };
-        let want_frames = *input_frames
-            .entry(job.input.clone())
-            .or_insert_with(|| tools.ffprobe.then(|| probe_frames(&job.input).ok()).flatten());
+        let want_frames = *input_frames.entry(job.input.clone()).or_insert_with(|| {
+            tools
+                .ffprobe
+                .then(|| probe_frames(&job.input).ok())
+                .flatten()
+        });
         check_asset(&tools, &mut tally, job, &out, &files, want_frames);
     }
 
@@ -510,7 +552,10 @@ fn conformance(args: &[String]) -> Result<bool> {
             println!("  {f}");
         }
     }
-    println!("{} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.skipped);
+    println!(
+        "{} passed, {} failed, {} skipped",
+        tally.passed, tally.failed, tally.skipped
+    );
     Ok(tally.failed == 0)
 }
 
@@ -570,14 +615,20 @@ fn check_asset(
             tally.skip(&format!("{n}: ffmpeg decode"), "ffmpeg not found");
         }
         if !tools.ffprobe {
-            tally.skip(&format!("{n}: ffprobe frames/size/keyframes"), "ffprobe not found");
+            tally.skip(
+                &format!("{n}: ffprobe frames/size/keyframes"),
+                "ffprobe not found",
+            );
         } else {
             match want_frames {
                 Some(want) => tally.check(
                     &format!("{n}: decoded frame count = input's ({want})"),
                     probe_frames(&path).map(|got| (got != want).then(|| format!("{got} frames"))),
                 ),
-                None => tally.fail(&format!("{n}: frame count"), "could not count the input's frames"),
+                None => tally.fail(
+                    &format!("{n}: frame count"),
+                    "could not count the input's frames",
+                ),
             }
             tally.check(
                 &format!("{n}: size {}x{} as described", f.width, f.height),
@@ -596,7 +647,10 @@ fn check_asset(
                         (None, _) => Some("no video packets".into()),
                         _ => None,
                     };
-                    tally.check(&format!("{n}: video starts where the input's does"), Ok(why));
+                    tally.check(
+                        &format!("{n}: video starts where the input's does"),
+                        Ok(why),
+                    );
                     layer_keys.push((n.clone(), keys));
                 }
                 Err(e) => tally.fail(&format!("{n}: keyframe times"), &format!("{e:#}")),
@@ -616,7 +670,10 @@ fn check_asset(
                 }),
             );
         } else {
-            tally.skip(&format!("{n}: mediainfo IsTruncated"), "mediainfo not found");
+            tally.skip(
+                &format!("{n}: mediainfo IsTruncated"),
+                "mediainfo not found",
+            );
         }
     }
 
@@ -666,7 +723,10 @@ fn check_asset(
 
     let paths: Vec<PathBuf> = files.iter().map(|f| out.join(&f.name)).collect();
     match &tools.mp4info {
-        Ok(dir) => match run(Command::new("node").arg(dir.join("mp4info.mjs")).args(&paths)) {
+        Ok(dir) => match run(Command::new("node")
+            .arg(dir.join("mp4info.mjs"))
+            .args(&paths))
+        {
             Ok(o) => {
                 for l in stdout_text(&o).lines() {
                     println!("       | {l}");
@@ -764,7 +824,11 @@ fn timed(program: &Path, args: &[std::ffi::OsString], log: &Path) -> Result<Timi
     let tfile = log.with_extension("time");
     let mut cmd = if time.is_file() {
         let mut c = Command::new(time);
-        c.arg("-f").arg("%e %U %S").arg("-o").arg(&tfile).arg(program);
+        c.arg("-f")
+            .arg("%e %U %S")
+            .arg("-o")
+            .arg(&tfile)
+            .arg(program);
         c
     } else {
         Command::new(program)
@@ -799,7 +863,10 @@ fn timed(program: &Path, args: &[std::ffi::OsString], log: &Path) -> Result<Timi
 fn find_openh264_ffmpeg() -> std::result::Result<PathBuf, String> {
     let locate = || -> Option<PathBuf> {
         let o = Command::new("python3")
-            .args(["-c", "import imageio_ffmpeg;print(imageio_ffmpeg.get_ffmpeg_exe())"])
+            .args([
+                "-c",
+                "import imageio_ffmpeg;print(imageio_ffmpeg.get_ffmpeg_exe())",
+            ])
             .stderr(Stdio::null())
             .output()
             .ok()?;
@@ -901,7 +968,12 @@ fn y_psnr(ffmpeg: &Path, source: &Path, layer: &Path, w: u32, h: u32) -> Result<
         .and_then(|r| r.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .context("unparsable PSNR line")?;
-    let summary = line.split("PSNR ").nth(1).unwrap_or(line).trim().to_string();
+    let summary = line
+        .split("PSNR ")
+        .nth(1)
+        .unwrap_or(line)
+        .trim()
+        .to_string();
     Ok((y, summary))
 }
 
@@ -944,12 +1016,28 @@ fn bench(args: &[String]) -> Result<bool> {
     let mut ff = Vec::new();
     // Alternate the two so background load on the shared machine hits both alike.
     for r in 1..=runs {
-        let t = timed(&strata, &strata_args, &scratch.join(format!("strata_{r}.log")))?;
-        println!("run {r}: strata          wall {:6.2} s  cpu {}", t.wall, fmt_cpu(t.cpu));
+        let t = timed(
+            &strata,
+            &strata_args,
+            &scratch.join(format!("strata_{r}.log")),
+        )?;
+        println!(
+            "run {r}: strata          wall {:6.2} s  cpu {}",
+            t.wall,
+            fmt_cpu(t.cpu)
+        );
         st.push(t);
         if let Ok(exe) = &ffmpeg_oh {
-            let t = timed(exe, &ffmpeg_ladder_args(&input, &ff_out), &scratch.join(format!("ffmpeg_{r}.log")))?;
-            println!("run {r}: ffmpeg+openh264 wall {:6.2} s  cpu {}", t.wall, fmt_cpu(t.cpu));
+            let t = timed(
+                exe,
+                &ffmpeg_ladder_args(&input, &ff_out),
+                &scratch.join(format!("ffmpeg_{r}.log")),
+            )?;
+            println!(
+                "run {r}: ffmpeg+openh264 wall {:6.2} s  cpu {}",
+                t.wall,
+                fmt_cpu(t.cpu)
+            );
             ff.push(t);
         }
     }
@@ -991,7 +1079,9 @@ fn bench(args: &[String]) -> Result<bool> {
                             })
                             .collect();
                         v.sort_by_key(|x| std::cmp::Reverse(x.1));
-                        v.into_iter().map(|(n, s)| format!("{n} {:.0} KiB", s as f64 / 1024.0)).collect()
+                        v.into_iter()
+                            .map(|(n, s)| format!("{n} {:.0} KiB", s as f64 / 1024.0))
+                            .collect()
                     })
                     .unwrap_or_default();
                 if !sizes.is_empty() {
@@ -1011,7 +1101,11 @@ fn fmt_cpu(c: Option<f64>) -> String {
 fn report(name: &str, t: &[Timing], frames: u64) {
     let wall = median(&t.iter().map(|x| x.wall).collect::<Vec<_>>());
     let cpus: Vec<f64> = t.iter().filter_map(|x| x.cpu).collect();
-    let cpu = if cpus.len() == t.len() { Some(median(&cpus)) } else { None };
+    let cpu = if cpus.len() == t.len() {
+        Some(median(&cpus))
+    } else {
+        None
+    };
     println!(
         "  {name:<20} wall {wall:6.2} s  cpu {}  {:6.1} source fps{}",
         fmt_cpu(cpu),

@@ -8,7 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "strata", version, about = "Encode media with Media Encoder Standard presets")]
+#[command(
+    name = "strata",
+    version,
+    about = "Encode media with Media Encoder Standard presets"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -126,8 +130,7 @@ fn encode(
     let total = u64::from(plan.video.sample_count);
     drop(plan);
     let started = Instant::now();
-    let progress: Box<dyn Fn(strata::Progress) + Send + Sync> = if std::io::stderr().is_terminal()
-    {
+    let progress: Box<dyn Fn(strata::Progress) + Send + Sync> = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
@@ -165,7 +168,10 @@ fn encode(
         .on_progress(move |p| progress(p));
     let asset = task.run(&output)?;
     let secs = started.elapsed().as_secs_f64();
-    println!("{:<48} {:>10} {:>10} {:>9} {:>9}", "file", "size", "resolution", "kbps", "target");
+    println!(
+        "{:<48} {:>10} {:>10} {:>9} {:>9}",
+        "file", "size", "resolution", "kbps", "target"
+    );
     for f in &asset.files {
         println!(
             "{:<48} {:>10} {:>10} {:>9.0} {:>9}",
@@ -178,7 +184,10 @@ fn encode(
     }
     for p in [&asset.server_manifest, &asset.metadata] {
         let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         println!("{name:<48} {:>10}", human_size(size));
     }
     match asset.audio {

@@ -148,7 +148,12 @@ mod tests {
         let tb1001 = TimeBase::new(30_000).unwrap();
         assert_eq!(tb1001.rescale(1001, tb90k), 3003);
         assert_eq!(TimeBase::new(3).unwrap().rescale(1, tb90k), 30_000);
-        assert_eq!(TimeBase::new(1000).unwrap().rescale(-1, TimeBase::new(3).unwrap()), 0);
+        assert_eq!(
+            TimeBase::new(1000)
+                .unwrap()
+                .rescale(-1, TimeBase::new(3).unwrap()),
+            0
+        );
         assert_eq!(rescale_round(-5, 1, 2), -3);
     }
 }

@@ -125,7 +125,10 @@ impl Track {
     pub fn presentation_time(&self, pts: i64) -> i64 {
         match self.edits {
             Some(e) => {
-                pts - e.media_time + self.movie_time_base.rescale(e.empty_duration, self.time_base)
+                pts - e.media_time
+                    + self
+                        .movie_time_base
+                        .rescale(e.empty_duration, self.time_base)
             }
             None => pts,
         }

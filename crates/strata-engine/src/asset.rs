@@ -117,7 +117,10 @@ pub(crate) fn run(
         });
     }
     let abs = std::path::absolute(output_dir).map_err(io(output_dir))?;
-    let parent = abs.parent().map(Path::to_path_buf).unwrap_or_else(|| abs.clone());
+    let parent = abs
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| abs.clone());
     let leaf = abs
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -409,17 +409,15 @@ fn encode_layer(
         if frames == 0 {
             // Start of the presentation = the earlier of the first video picture and the
             // first audio sample; the later track gets an empty edit, so A/V sync survives.
-            let video_start_us = rescale_round(
-                job.first_pts - timeline.video_edit_start,
-                1_000_000,
-                vts,
-            ) + plan.video.edits.map_or(0, |e| {
-                rescale_round(
-                    e.empty_duration,
-                    1_000_000,
-                    i64::from(plan.video.movie_time_base.ticks_per_second()),
-                )
-            });
+            let video_start_us =
+                rescale_round(job.first_pts - timeline.video_edit_start, 1_000_000, vts)
+                    + plan.video.edits.map_or(0, |e| {
+                        rescale_round(
+                            e.empty_duration,
+                            1_000_000,
+                            i64::from(plan.video.movie_time_base.ticks_per_second()),
+                        )
+                    });
             let t0 = timeline
                 .audio_start_us
                 .map_or(video_start_us, |a| a.min(video_start_us));
@@ -513,9 +511,8 @@ fn write_audio_until(
         let due = match it.peek() {
             None => break,
             Some(Err(_)) => true,
-            Some(Ok(p)) => until_us.is_none_or(|u| {
-                lead_us + rescale_round(p.dts - media_time, 1_000_000, ats) < u
-            }),
+            Some(Ok(p)) => until_us
+                .is_none_or(|u| lead_us + rescale_round(p.dts - media_time, 1_000_000, ats) < u),
         };
         if !due {
             break;
@@ -536,10 +533,12 @@ fn write_audio_until(
             cts_offset: i32::try_from(p.pts - p.dts).unwrap_or(0),
             sync: true,
         };
-        writer.write_sample(1, sample).map_err(|source| EngineError::Mux {
-            path: writer_path(writer),
-            source,
-        })?;
+        writer
+            .write_sample(1, sample)
+            .map_err(|source| EngineError::Mux {
+                path: writer_path(writer),
+                source,
+            })?;
     }
     Ok(())
 }

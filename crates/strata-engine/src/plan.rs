@@ -58,22 +58,18 @@ impl std::fmt::Debug for Plan {
     }
 }
 
-fn source_geometry(
-    path: &Path,
-    video: &Track,
-) -> Result<(u32, u32, Rational), EngineError> {
+fn source_geometry(path: &Path, video: &Track) -> Result<(u32, u32, Rational), EngineError> {
     match &video.codec {
         CodecParams::H264 { avcc, video: vp } => {
             let cfg = strata_h264::parse_avcc(avcc).map_err(|source| EngineError::Decode {
                 path: path.to_path_buf(),
                 source,
             })?;
-            let sps = strata_h264::Sps::parse(&cfg.sps[0]).map_err(|source| {
-                EngineError::Decode {
+            let sps =
+                strata_h264::Sps::parse(&cfg.sps[0]).map_err(|source| EngineError::Decode {
                     path: path.to_path_buf(),
                     source,
-                }
-            })?;
+                })?;
             strata_h264::check_decodable(&sps).map_err(|e| EngineError::UnsupportedVideo {
                 path: path.to_path_buf(),
                 codec: format!("H.264 {}", e).replace("unsupported H.264 stream: ", ""),
@@ -101,9 +97,16 @@ impl Plan {
     ///
     /// # Errors
     /// Input, codec and preset errors; see [`EngineError`].
-    pub fn new(input: &Path, preset: &Preset, options: &EncodeOptions) -> Result<Self, EngineError> {
-        let mut warnings: Vec<String> =
-            preset.validate()?.into_iter().map(|w| w.to_string()).collect();
+    pub fn new(
+        input: &Path,
+        preset: &Preset,
+        options: &EncodeOptions,
+    ) -> Result<Self, EngineError> {
+        let mut warnings: Vec<String> = preset
+            .validate()?
+            .into_iter()
+            .map(|w| w.to_string())
+            .collect();
         let video_cfg = preset.h264_video().ok_or_else(|| {
             strata_preset::PresetError::Unsupported(
                 "presets without H264Video (audio-only, thumbnails only) arrive in a later issue"
@@ -119,12 +122,13 @@ impl Plan {
         let output = preset.mp4_output().ok_or_else(|| {
             strata_preset::PresetError::Unsupported("the preset has no MP4Format output".into())
         })?;
-        let demuxer: Arc<dyn Demuxer> = Arc::from(
-            strata_demux::open(input, options.limits).map_err(|source| EngineError::Input {
-                path: input.to_path_buf(),
-                source,
-            })?,
-        );
+        let demuxer: Arc<dyn Demuxer> =
+            Arc::from(strata_demux::open(input, options.limits).map_err(|source| {
+                EngineError::Input {
+                    path: input.to_path_buf(),
+                    source,
+                }
+            })?);
         let tracks = demuxer.tracks();
         let video = tracks
             .iter()
@@ -186,7 +190,10 @@ impl Plan {
             strata_preset::Complexity::Quality => Speed::Quality,
         };
         let basename = strata_preset::basename_from_file_name(
-            &input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            &input
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         );
         let single = video_cfg.h264_layers.len() == 1;
         let mut layers = Vec::new();
@@ -252,7 +259,10 @@ impl Plan {
         // Two layers with one name would overwrite each other: MES appended nothing, so we
         // disambiguate with the layer index rather than lose a file.
         for i in 0..layers.len() {
-            if layers[..i].iter().any(|l| l.file_name == layers[i].file_name) {
+            if layers[..i]
+                .iter()
+                .any(|l| l.file_name == layers[i].file_name)
+            {
                 let stem = layers[i].file_name.trim_end_matches(".mp4").to_string();
                 layers[i].file_name = format!("{stem}_{}.mp4", i + 1);
                 warnings.push(format!(

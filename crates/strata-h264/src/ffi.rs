@@ -5,6 +5,8 @@
 //! live Rust borrows that outlive the call; buffers OpenH264 hands back are copied out before the
 //! next call into the same object, which is when OpenH264 may reuse them.
 #![allow(unsafe_code)]
+// `c_long` is i64 on Linux but i32 elsewhere: the conversions are not useless everywhere.
+#![allow(clippy::useless_conversion)]
 
 use openh264_sys2::source::APILoader;
 use openh264_sys2::{
@@ -83,8 +85,16 @@ impl RawEncoder {
         let mut quiet: c_int = WELS_LOG_QUIET as c_int;
         let mut i420: c_int = openh264_sys2::videoFormatI420 as c_int;
         for (opt, val, what) in [
-            (ENCODER_OPTION_TRACE_LEVEL, &mut quiet, "SetOption(TRACE_LEVEL)"),
-            (ENCODER_OPTION_DATAFORMAT, &mut i420, "SetOption(DATAFORMAT)"),
+            (
+                ENCODER_OPTION_TRACE_LEVEL,
+                &mut quiet,
+                "SetOption(TRACE_LEVEL)",
+            ),
+            (
+                ENCODER_OPTION_DATAFORMAT,
+                &mut i420,
+                "SetOption(DATAFORMAT)",
+            ),
         ] {
             // SAFETY: both options take a pointer to an int that lives across the call.
             let rc = unsafe {
@@ -170,7 +180,9 @@ impl RawEncoder {
             return Err(i64::from(rc));
         }
         let mut out = Vec::new();
-        let layers = usize::try_from(info.iLayerNum).unwrap_or(0).min(info.sLayerInfo.len());
+        let layers = usize::try_from(info.iLayerNum)
+            .unwrap_or(0)
+            .min(info.sLayerInfo.len());
         for layer in &info.sLayerInfo[..layers] {
             let mut offset = 0usize;
             for n in 0..usize::try_from(layer.iNalCount).unwrap_or(0) {

@@ -96,7 +96,9 @@ pub(crate) fn lp_to_annexb(
     let mut b = sample;
     while !b.is_empty() {
         if b.len() < nal_length_size {
-            return Err(H264Error::Malformed("sample ends inside a NAL length".into()));
+            return Err(H264Error::Malformed(
+                "sample ends inside a NAL length".into(),
+            ));
         }
         let mut n = 0usize;
         for &x in &b[..nal_length_size] {

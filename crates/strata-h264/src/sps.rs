@@ -52,7 +52,9 @@ impl Bits<'_> {
         while self.bit()? == 0 {
             zeros += 1;
             if zeros > 31 {
-                return Err(H264Error::Malformed("exp-Golomb code too long in SPS".into()));
+                return Err(H264Error::Malformed(
+                    "exp-Golomb code too long in SPS".into(),
+                ));
             }
         }
         Ok(((1u64 << zeros) - 1 + u64::from(self.bits(zeros)?)) as u32)
@@ -193,7 +195,11 @@ impl Sps {
             (Some(w), Some(h)) if w > 0 && h > 0 && w <= 1 << 16 && h <= 1 << 16 => {
                 (w as u32, h as u32)
             }
-            _ => return Err(H264Error::Malformed("SPS cropping exceeds the picture".into())),
+            _ => {
+                return Err(H264Error::Malformed(
+                    "SPS cropping exceeds the picture".into(),
+                ))
+            }
         };
         let mut sar = None;
         if r.bit().unwrap_or(0) == 1 && r.bit().unwrap_or(0) == 1 {

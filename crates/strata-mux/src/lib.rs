@@ -9,8 +9,8 @@ mod manifest;
 mod mp4;
 
 pub use manifest::{
-    asset_manifest_xml, server_manifest_xml, xml_escape, AssetFileEntry, AudioTrackEntry,
-    IsmAudio, IsmVideo, VideoTrackEntry,
+    asset_manifest_xml, server_manifest_xml, xml_escape, AssetFileEntry, AudioTrackEntry, IsmAudio,
+    IsmVideo, VideoTrackEntry,
 };
 pub use mp4::{FileReport, Mp4Writer, Sample, TrackConfig, TrackReport, TrackSpec};
 

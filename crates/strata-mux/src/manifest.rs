@@ -44,7 +44,9 @@ pub fn server_manifest_xml(videos: &[IsmVideo], audio: Option<&IsmAudio>) -> Str
     let mut s = String::new();
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>\n");
     s.push_str("<smil xmlns=\"http://www.w3.org/2001/SMIL20/Language\">\n  <head>\n");
-    s.push_str("    <meta name=\"formats\" content=\"mp4\" />\n  </head>\n  <body>\n    <switch>\n");
+    s.push_str(
+        "    <meta name=\"formats\" content=\"mp4\" />\n  </head>\n  <body>\n    <switch>\n",
+    );
     for v in videos {
         let _ = writeln!(
             s,

@@ -124,8 +124,7 @@ impl Mp4Writer {
         configs: Vec<TrackConfig>,
         movie_timescale: u32,
     ) -> Result<Self, MuxError> {
-        if configs.is_empty() || movie_timescale == 0 || configs.iter().any(|c| c.timescale == 0)
-        {
+        if configs.is_empty() || movie_timescale == 0 || configs.iter().any(|c| c.timescale == 0) {
             return Err(MuxError::Config(
                 "an MP4 needs at least one track and non-zero timescales".into(),
             ));
@@ -277,7 +276,9 @@ impl Mp4Writer {
                 ..
             } => {
                 let dw = match pixel_aspect {
-                    Some((hs, vs)) if *vs > 0 => u64::from(*width) * u64::from(*hs) / u64::from(*vs),
+                    Some((hs, vs)) if *vs > 0 => {
+                        u64::from(*width) * u64::from(*hs) / u64::from(*vs)
+                    }
                     _ => u64::from(*width),
                 };
                 (true, dw as u32, *height)
@@ -311,7 +312,9 @@ impl Mp4Writer {
                     / u64::from(c.timescale)
             };
             entries.push((seg, e.media_time.max(0)));
-            b.begin(b"edts").begin_full(b"elst", 1, 0).u32(entries.len() as u32);
+            b.begin(b"edts")
+                .begin_full(b"elst", 1, 0)
+                .u32(entries.len() as u32);
             for (d, m) in entries {
                 b.u64(d).u64(m as u64).u16(1).u16(0);
             }
@@ -364,7 +367,8 @@ impl Mp4Writer {
         if t.cts.iter().any(|&o| o != 0) {
             let neg = t.cts.iter().any(|&o| o < 0);
             let runs = rle(&t.cts);
-            b.begin_full(b"ctts", u8::from(neg), 0).u32(runs.len() as u32);
+            b.begin_full(b"ctts", u8::from(neg), 0)
+                .u32(runs.len() as u32);
             for (n, o) in runs {
                 b.u32(n).i32(o);
             }
@@ -459,7 +463,10 @@ impl Mp4Writer {
             out.write_all(&((self.mdat_len + 8) as u32).to_be_bytes())?;
             out.write_all(b"mdat")?;
         }
-        let mut tmp = self.mdat.into_inner().map_err(|e| MuxError::Io(e.into_error()))?;
+        let mut tmp = self
+            .mdat
+            .into_inner()
+            .map_err(|e| MuxError::Io(e.into_error()))?;
         tmp.seek(SeekFrom::Start(0))?;
         let copied = std::io::copy(&mut (&mut tmp).take(self.mdat_len), &mut out)?;
         if copied != self.mdat_len {
@@ -500,11 +507,7 @@ fn max_gop_bitrate(t: &TrackState, ts: u32) -> u64 {
         .map(|w| {
             let bytes: u64 = t.sizes[w[0]..w[1]].iter().map(|&s| u64::from(s)).sum();
             let dur: u64 = t.durations[w[0]..w[1]].iter().map(|&d| u64::from(d)).sum();
-            if dur == 0 {
-                0
-            } else {
-                bytes * 8 * u64::from(ts) / dur
-            }
+            (bytes * 8 * u64::from(ts)).checked_div(dur).unwrap_or(0)
         })
         .max()
         .unwrap_or(0)

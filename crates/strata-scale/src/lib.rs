@@ -261,7 +261,10 @@ mod tests {
     #[test]
     fn autofit_pads_and_none_stretches() {
         let g = fit(1920, 1080, r(1, 1), 1280, 1280, StretchMode::AutoFit).unwrap();
-        assert_eq!((g.width, g.height, g.y, g.active_height), (1280, 1280, 280, 720));
+        assert_eq!(
+            (g.width, g.height, g.y, g.active_height),
+            (1280, 1280, 280, 720)
+        );
         let g = fit(1440, 1080, r(1, 1), 1280, 720, StretchMode::AutoFit).unwrap();
         assert_eq!((g.x, g.active_width), (160, 960));
         let g = fit(640, 480, r(1, 1), 1280, 720, StretchMode::None).unwrap();

@@ -21,8 +21,8 @@ use std::path::Path;
 
 pub use strata_core as core;
 pub use strata_engine::{
-    AudioHandling, EncodeOptions, EngineError as Error, LayerPlan, OutputAsset, OutputFile,
-    Plan, Progress, ProgressFn,
+    AudioHandling, EncodeOptions, EngineError as Error, LayerPlan, OutputAsset, OutputFile, Plan,
+    Progress, ProgressFn,
 };
 pub use strata_preset as preset;
 pub use strata_preset::{Preset, PresetError};

