@@ -123,10 +123,8 @@ fn encode(
         _ => anyhow::bail!("give --preset NAME or --preset-file FILE"),
     };
     let task = strata::Encode::new(&input, &preset).overwrite(overwrite);
+    // Warnings are printed with the summary, so a failing run ends with its one error line.
     let plan = task.plan()?;
-    for w in &plan.warnings {
-        eprintln!("warning: {w}");
-    }
     let total = u64::from(plan.video.sample_count);
     drop(plan);
     let started = Instant::now();
@@ -198,6 +196,9 @@ fn encode(
         } => println!(
             "audio: input AAC ({channels} ch, {sample_rate} Hz) passed through unchanged into every layer"
         ),
+    }
+    for w in &asset.warnings {
+        println!("warning: {w}");
     }
     let frames = asset.files.first().map_or(0, |f| f.frames);
     println!(

