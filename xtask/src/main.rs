@@ -522,6 +522,13 @@ fn conformance(args: &[String]) -> Result<bool> {
             continue;
         }
         tally.pass(&format!("{what} ({:.1} s)", t0.elapsed().as_secs_f64()));
+        // The engine's warnings (ignored preset features) are context for any failure below.
+        for w in stderr_text(&o)
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+        {
+            println!("       {w}");
+        }
         let files = match read_description(&out) {
             Ok(f) => f,
             Err(e) => {

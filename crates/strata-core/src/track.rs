@@ -23,6 +23,9 @@ pub struct VideoParams {
     pub pixel_aspect: Rational,
     /// Nominal frame rate when known (Y4M header, or derived from sample durations).
     pub frame_rate: Option<Rational>,
+    /// Clockwise rotation (0, 90, 180 or 270 degrees) a player applies to show the picture
+    /// upright: the track header's display matrix. Phone video is often stored sideways.
+    pub rotation: u16,
 }
 
 /// Facts about an audio track.

@@ -271,6 +271,7 @@ pub(crate) fn open(
                 height: h.height,
                 pixel_aspect: h.aspect,
                 frame_rate: Some(frame_rate),
+                rotation: 0,
             },
         },
         sample_count: count,

@@ -245,8 +245,13 @@ fn parse_trak(
     c.skip(if v == 1 { 16 } else { 8 })?;
     let id = c.u32()?;
     c.skip(if v == 1 { 12 } else { 8 })?;
-    // reserved(8) + layer + alternate_group + volume + reserved(2) + matrix(36)
-    c.skip(8 + 8 + 36)?;
+    // reserved(8) + layer + alternate_group + volume + reserved(2), then the matrix.
+    c.skip(8 + 8)?;
+    let mut m = [0i32; 9];
+    for v in &mut m {
+        *v = c.u32()? as i32;
+    }
+    let rotation = matrix_rotation(&m);
     let tkhd_size = (c.u32()? >> 16, c.u32()? >> 16);
 
     let mdia = trak.required(b"mdia")?;
@@ -272,7 +277,10 @@ fn parse_trak(
     };
 
     let stbl = mdia.required(b"minf")?.required(b"stbl")?;
-    let codec = sample_entry::parse_stsd(&stbl.required(b"stsd")?, tkhd_size, limits)?;
+    let mut codec = sample_entry::parse_stsd(&stbl.required(b"stsd")?, tkhd_size, limits)?;
+    if let CodecParams::H264 { video, .. } = &mut codec {
+        video.rotation = rotation;
+    }
     let samples = sample_table::parse_stbl(&stbl, limits, file_len, id)?;
     let edits = match trak.child(b"edts")? {
         Some(edts) => match edts.child(b"elst")? {
@@ -290,6 +298,22 @@ fn parse_trak(
         language: lang,
         samples,
     })
+}
+
+/// Clockwise display rotation from a `tkhd` matrix `[a b u; c d v; x y w]`, which maps a point
+/// (p, q) to (a·p + c·q, b·p + d·q): a = d = 0, b = 1, c = -1 turns the x axis onto the
+/// (downward) y axis, i.e. 90° clockwise. Only quarter turns are meaningful for video; anything
+/// else (shear, odd angles) is treated as no rotation.
+fn matrix_rotation(m: &[i32; 9]) -> u16 {
+    let (a, b, c, d) = (m[0], m[1], m[3], m[4]);
+    let one = 0x1_0000;
+    match (a, b, c, d) {
+        (x, 0, 0, y) if x == one && y == one => 0,
+        (0, x, y, 0) if x == one && y == -one => 90,
+        (x, 0, 0, y) if x == -one && y == -one => 180,
+        (0, x, y, 0) if x == -one && y == one => 270,
+        _ => 0,
+    }
 }
 
 /// The nominal frame rate when every sample but the last (muxers often shorten or stretch the

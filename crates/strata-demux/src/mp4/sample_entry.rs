@@ -119,6 +119,7 @@ fn parse_avc(
             height,
             pixel_aspect,
             frame_rate: None,
+            rotation: 0,
         },
     })
 }
