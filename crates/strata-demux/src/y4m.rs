@@ -241,7 +241,7 @@ pub(crate) fn open(
     let stride = frame_size + 6;
     let count = if remaining == 0 {
         0
-    } else if plain_first && remaining % stride == 0 {
+    } else if plain_first && remaining.is_multiple_of(stride) {
         let n = remaining / stride;
         u32::try_from(n)
             .ok()

@@ -64,9 +64,13 @@ fn torture(src: &Path, tag: &str) {
         let mut damaged = original.clone();
         let flips = 1 + rng.next() % 4;
         // Some rounds hit the structure harder: a run of bytes set to 0x00 or 0xFF.
-        if rng.next() % 8 == 0 {
+        if rng.next().is_multiple_of(8) {
             let at = (rng.next() % span as u64) as usize;
-            let fill = if rng.next() % 2 == 0 { 0 } else { 0xFF };
+            let fill = if rng.next().is_multiple_of(2) {
+                0
+            } else {
+                0xFF
+            };
             let end = (at + 1 + (rng.next() % 8) as usize).min(span);
             damaged[at..end].fill(fill);
         }

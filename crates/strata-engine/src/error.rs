@@ -104,4 +104,11 @@ pub enum EngineError {
     /// A bug: a worker thread panicked or a channel closed early.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A thumbnail (`JpgImage` / `PngImage` / `BmpImage`) cannot be produced: capture times
+    /// outside the input, a malformed frame, an image encoder failure.
+    #[error("thumbnail: {reason}")]
+    Thumbnail {
+        /// Why.
+        reason: String,
+    },
 }

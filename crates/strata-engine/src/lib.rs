@@ -15,6 +15,10 @@ mod asset;
 mod error;
 mod pipeline;
 mod plan;
+mod prep;
+pub mod probe;
+pub mod sources;
+pub mod thumbs;
 
 pub use asset::{AudioHandling, OutputAsset, OutputFile};
 pub use error::EngineError;

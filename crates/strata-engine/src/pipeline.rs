@@ -44,7 +44,6 @@ pub(crate) struct LayerOutput {
 #[derive(Clone, Copy)]
 struct Timeline {
     audio_start_us: Option<i64>,
-    video_edit_start: i64,
 }
 
 fn cancelled(flag: &Option<Arc<AtomicBool>>) -> bool {
@@ -101,7 +100,6 @@ pub(crate) fn run(
 ) -> Result<Vec<LayerOutput>, EngineError> {
     let timeline = Timeline {
         audio_start_us: plan.audio.as_ref().map(audio_start_us),
-        video_edit_start: plan.video.edits.map_or(0, |e| e.media_time),
     };
     // Distinct geometries: each gets one scaling stage feeding all layers of that size.
     let mut groups: Vec<(Geometry, Vec<usize>)> = Vec::new();
@@ -175,6 +173,23 @@ pub(crate) fn run(
     })
 }
 
+/// Presentation time in µs of a video pts on the input's movie timeline (edit list applied).
+pub(crate) fn video_presentation_us(plan: &Plan, pts: i64) -> i64 {
+    let v = &plan.video;
+    let ts = i64::from(v.time_base.ticks_per_second());
+    match v.edits {
+        Some(e) => {
+            rescale_round(pts - e.media_time, 1_000_000, ts)
+                + rescale_round(
+                    e.empty_duration,
+                    1_000_000,
+                    i64::from(v.movie_time_base.ticks_per_second()),
+                )
+        }
+        None => rescale_round(pts, 1_000_000, ts),
+    }
+}
+
 fn audio_start_us(a: &Track) -> i64 {
     let ts = i64::from(a.time_base.ticks_per_second());
     match a.edits {
@@ -209,9 +224,18 @@ fn decode_stage(
         _ => None,
     };
     let hidden_before = plan.video.edits.map(|e| e.media_time);
+    let prep = crate::prep::Prep::new(plan)?;
+    let trimming = plan.trim != crate::sources::Trim::default();
+    let past_end = std::cell::Cell::new(false);
     let start = Instant::now();
     let mut last_report = Instant::now();
-    let total = u64::from(video.sample_count);
+    let total = match plan.trim.duration_us {
+        Some(d) if trimming => {
+            let n = (d as f64 / 1e6 * plan.frame_rate.to_f64()).ceil() as u64;
+            n.clamp(1, u64::from(video.sample_count))
+        }
+        _ => u64::from(video.sample_count),
+    };
     let mut pending: Option<Frame> = None;
     let mut first_pts: Option<i64> = None;
     let mut last_gop: i64 = i64::MIN;
@@ -239,7 +263,18 @@ fn decode_stage(
             _ => nominal,
         };
         last_duration = f.duration;
+        if trimming {
+            let t = video_presentation_us(plan, f.pts);
+            if !plan.trim.keeps(t) {
+                if plan.trim.start_us.unwrap_or(0) <= t {
+                    past_end.set(true);
+                }
+                return Ok(());
+            }
+        }
         let first = *first_pts.get_or_insert(f.pts);
+        let t_out = (f.pts - first) as f64 / f64::from(video.time_base.ticks_per_second());
+        let f = prep.apply(f, t_out)?;
         let gop = (f.pts - first).div_euclid(plan.gop_ticks);
         let idr = gop != last_gop;
         last_gop = gop;
@@ -268,6 +303,10 @@ fn decode_stage(
     for p in packets {
         if cancelled(&options.cancel) {
             return Err(EngineError::Cancelled);
+        }
+        if past_end.get() {
+            // Pictures come out in display order: once one is past the trim end, all are.
+            break;
         }
         let p = p.map_err(input_err)?;
         let frame = match decoder.as_mut() {
@@ -305,6 +344,15 @@ fn decode_stage(
         }
     }
     if first_pts.is_none() {
+        if trimming {
+            return Err(strata_preset::PresetError::Invalid {
+                field: "Sources[0].StartTime".into(),
+                message:
+                    "Sources[0].StartTime/Duration select no picture of the input (past its end?)"
+                        .into(),
+            }
+            .into());
+        }
         return Err(EngineError::NoFrames { path: path.clone() });
     }
     Ok(())
@@ -364,46 +412,38 @@ fn encode_layer(
         language: "und".into(),
         edits: None,
     }];
-    if let Some(a) = &plan.audio {
-        if let CodecParams::Aac {
-            asc,
-            object_type,
-            audio,
-        } = &a.codec
-        {
-            configs.push(TrackConfig {
-                spec: TrackSpec::Aac {
-                    asc: asc.clone(),
-                    object_type: *object_type,
-                    channels: audio.channels,
-                    sample_rate: audio.sample_rate,
-                },
-                timescale: a.time_base.ticks_per_second(),
-                language: a.language.clone(),
-                edits: None,
-            });
-        }
-    }
-    let mut writer = Mp4Writer::create(path, configs, MOVIE_TIMESCALE).map_err(mux_err)?;
-    let mut encoder = Encoder::new(layer.encoder.clone()).map_err(enc_err)?;
     let mut audio = match &plan.audio {
-        Some(a) => Some((
-            a,
-            plan.demuxer
-                .packets(a.id)
-                .map_err(|source| EngineError::Input {
-                    path: plan.input.clone(),
-                    source,
-                })?
-                .peekable(),
-        )),
+        Some(a) => match &a.codec {
+            CodecParams::Aac {
+                asc,
+                object_type,
+                audio,
+            } => {
+                configs.push(TrackConfig {
+                    spec: TrackSpec::Aac {
+                        asc: asc.clone(),
+                        object_type: *object_type,
+                        channels: audio.channels,
+                        sample_rate: audio.sample_rate,
+                    },
+                    timescale: a.time_base.ticks_per_second(),
+                    language: a.language.clone(),
+                    edits: None,
+                });
+                Some(AudioFeed::new(plan, a, timeline)?)
+            }
+            _ => None,
+        },
         None => None,
     };
+    let mut writer = Mp4Writer::create(path, configs, MOVIE_TIMESCALE).map_err(mux_err)?;
+    let mut encoder = Encoder::new(layer.encoder.clone()).map_err(enc_err)?;
     let mut keyframes = Vec::new();
     let mut frames = 0u64;
-    // Presentation offsets of the two tracks relative to the earlier one, in µs.
-    let mut video_lead_us = 0i64;
-    let mut audio_lead_us = 0i64;
+    // Start of the output = the earlier of the first kept picture and the first kept audio;
+    // the later track gets an empty edit, so A/V sync survives.
+    let mut t0_us = 0i64;
+    let mut video_start_us = 0i64;
     let vts = i64::from(video_ts);
     for job in rx {
         if cancelled(&options.cancel) {
@@ -411,45 +451,10 @@ fn encode_layer(
         }
         let out_pts = job.frame.pts - job.first_pts;
         if frames == 0 {
-            // Start of the presentation = the earlier of the first video picture and the
-            // first audio sample; the later track gets an empty edit, so A/V sync survives.
-            let video_start_us =
-                rescale_round(job.first_pts - timeline.video_edit_start, 1_000_000, vts)
-                    + plan.video.edits.map_or(0, |e| {
-                        rescale_round(
-                            e.empty_duration,
-                            1_000_000,
-                            i64::from(plan.video.movie_time_base.ticks_per_second()),
-                        )
-                    });
-            let t0 = timeline
-                .audio_start_us
-                .map_or(video_start_us, |a| a.min(video_start_us));
-            video_lead_us = video_start_us - t0;
-            audio_lead_us = timeline.audio_start_us.map_or(0, |a| a - t0);
-            let video_edit = (video_lead_us > 0).then(|| EditList {
-                empty_duration: rescale_round(video_lead_us, i64::from(MOVIE_TIMESCALE), 1_000_000),
-                media_time: 0,
-                segment_duration: 0,
-            });
-            writer.set_edits(0, video_edit).map_err(mux_err)?;
-            if let Some((a, _)) = &audio {
-                let media_time = a.edits.map_or(0, |e| e.media_time.max(0));
-                let seg = a.edits.map_or(0, |e| {
-                    rescale_round(
-                        e.segment_duration,
-                        i64::from(MOVIE_TIMESCALE),
-                        i64::from(a.movie_time_base.ticks_per_second()),
-                    )
-                });
-                let empty = rescale_round(audio_lead_us, i64::from(MOVIE_TIMESCALE), 1_000_000);
-                let edit = (empty > 0 || media_time > 0).then_some(EditList {
-                    empty_duration: empty,
-                    media_time,
-                    segment_duration: seg,
-                });
-                writer.set_edits(1, edit).map_err(mux_err)?;
-            }
+            video_start_us = video_presentation_us(plan, job.first_pts);
+            t0_us = audio
+                .as_ref()
+                .map_or(video_start_us, |a| a.first_us.min(video_start_us));
         }
         let pkt = encoder.encode(&job.frame, job.idr).map_err(enc_err)?;
         if frames == 0 {
@@ -458,9 +463,9 @@ fn encode_layer(
         }
         // Interleave: audio that starts before this picture ends goes first.
         let video_end_us =
-            video_lead_us + rescale_round(out_pts + job.frame.duration, 1_000_000, vts);
-        if let Some((a, it)) = audio.as_mut() {
-            write_audio_until(&mut writer, a, it, Some(video_end_us), audio_lead_us, plan)?;
+            video_start_us + rescale_round(out_pts + job.frame.duration, 1_000_000, vts);
+        if let Some(a) = audio.as_mut() {
+            a.write_until(&mut writer, Some(video_end_us))?;
         }
         if pkt.keyframe {
             keyframes.push(out_pts);
@@ -485,8 +490,27 @@ fn encode_layer(
         // The decode stage failed before the first frame; it reports why.
         return Err(closed());
     }
-    if let Some((a, it)) = audio.as_mut() {
-        write_audio_until(&mut writer, a, it, None, audio_lead_us, plan)?;
+    let to_movie = |us: i64| rescale_round(us, i64::from(MOVIE_TIMESCALE), 1_000_000);
+    let video_lead = to_movie(video_start_us - t0_us);
+    writer
+        .set_edits(
+            0,
+            (video_lead > 0).then_some(EditList {
+                empty_duration: video_lead,
+                media_time: 0,
+                segment_duration: 0,
+            }),
+        )
+        .map_err(mux_err)?;
+    if let Some(a) = audio.as_mut() {
+        a.write_until(&mut writer, None)?;
+        let empty = to_movie(a.first_us - t0_us);
+        let edit = (empty > 0 || a.media_time > 0).then_some(EditList {
+            empty_duration: empty,
+            media_time: a.media_time,
+            segment_duration: a.segment_movie,
+        });
+        writer.set_edits(1, edit).map_err(mux_err)?;
     }
     let avcc = encoder.avcc().unwrap_or_default().to_vec();
     let report = writer.finish().map_err(mux_err)?;
@@ -499,52 +523,126 @@ fn encode_layer(
     })
 }
 
-fn write_audio_until(
-    writer: &mut Mp4Writer,
-    track: &Track,
-    it: &mut std::iter::Peekable<
-        Box<dyn Iterator<Item = Result<Packet, strata_demux::DemuxError>> + Send>,
-    >,
-    until_us: Option<i64>,
-    lead_us: i64,
-    plan: &Plan,
-) -> Result<(), EngineError> {
-    let ats = i64::from(track.time_base.ticks_per_second());
-    let media_time = track.edits.map_or(0, |e| e.media_time.max(0));
-    loop {
-        let due = match it.peek() {
-            None => break,
-            Some(Err(_)) => true,
-            Some(Ok(p)) => until_us
-                .is_none_or(|u| lead_us + rescale_round(p.dts - media_time, 1_000_000, ats) < u),
+fn packet_us(base_us: i64, media_time: i64, ts: i64, p: &Packet) -> i64 {
+    base_us + rescale_round(p.dts - media_time, 1_000_000, ts)
+}
+
+type PacketIter =
+    std::iter::Peekable<Box<dyn Iterator<Item = Result<Packet, strata_demux::DemuxError>> + Send>>;
+
+/// The input's AAC packets, trimmed and timed for interleaving into one layer file.
+struct AudioFeed<'a> {
+    plan: &'a Plan,
+    it: PacketIter,
+    /// Presentation µs of the track's media time 0 (its empty edit), before media_time.
+    base_us: i64,
+    ts: i64,
+    /// Media time hidden at the start (encoder priming), kept as the output edit unless
+    /// trimming dropped those packets anyway.
+    media_time: i64,
+    /// Output edit duration (movie ticks), 0 = to the end.
+    segment_movie: i64,
+    /// Presentation µs of the first audio that plays.
+    first_us: i64,
+    end_us: Option<i64>,
+}
+
+impl<'a> AudioFeed<'a> {
+    fn new(plan: &'a Plan, a: &Track, timeline: Timeline) -> Result<Self, EngineError> {
+        let input_err = |source| EngineError::Input {
+            path: plan.input.clone(),
+            source,
         };
-        if !due {
-            break;
+        let it = plan.demuxer.packets(a.id).map_err(input_err)?.peekable();
+        let mut feed = Self {
+            plan,
+            it,
+            base_us: timeline.audio_start_us.unwrap_or(0),
+            ts: i64::from(a.time_base.ticks_per_second()),
+            media_time: a.edits.map_or(0, |e| e.media_time.max(0)),
+            segment_movie: a.edits.map_or(0, |e| {
+                rescale_round(
+                    e.segment_duration,
+                    i64::from(MOVIE_TIMESCALE),
+                    i64::from(a.movie_time_base.ticks_per_second()),
+                )
+            }),
+            first_us: timeline.audio_start_us.unwrap_or(0),
+            end_us: None,
+        };
+        let trim = plan.trim;
+        if let Some(d) = trim.duration_us {
+            feed.end_us = Some(trim.start_us.unwrap_or(0) + d);
         }
-        let p = match it.next() {
-            Some(Ok(p)) => p,
-            Some(Err(source)) => {
-                return Err(EngineError::Input {
-                    path: plan.input.clone(),
-                    source,
-                })
+        if let Some(start) = trim.start_us.filter(|&s| s > feed.first_us) {
+            // Drop the audio before the trim start; the first kept packet plays from its own
+            // start, so the priming edit and the original segment length no longer apply.
+            let (base, mt, ts) = (feed.base_us, feed.media_time, feed.ts);
+            while let Some(Ok(p)) = feed.it.peek() {
+                if packet_us(base, mt, ts, p) >= start {
+                    break;
+                }
+                feed.it.next();
             }
-            None => break,
-        };
-        let sample = Sample {
-            data: &p.data,
-            duration: u32::try_from(p.duration).unwrap_or(0),
-            cts_offset: i32::try_from(p.pts - p.dts).unwrap_or(0),
-            sync: true,
-        };
-        writer
-            .write_sample(1, sample)
-            .map_err(|source| EngineError::Mux {
-                path: writer_path(writer),
-                source,
-            })?;
+            if let Some(Ok(p)) = feed.it.peek() {
+                feed.first_us = packet_us(base, mt, ts, p);
+            }
+            feed.media_time = 0;
+            feed.segment_movie = 0;
+        } else if let Some(end) = feed.end_us {
+            let kept = (end - feed.first_us).max(0);
+            feed.segment_movie = rescale_round(kept, i64::from(MOVIE_TIMESCALE), 1_000_000);
+        }
+        Ok(feed)
     }
-    Ok(())
+
+    /// Writes packets that start before `until_us` (presentation µs), or all remaining ones.
+    fn write_until(
+        &mut self,
+        writer: &mut Mp4Writer,
+        until_us: Option<i64>,
+    ) -> Result<(), EngineError> {
+        let (base, mt, ts) = (self.base_us, self.media_time, self.ts);
+        loop {
+            let due = match self.it.peek() {
+                None => break,
+                Some(Err(_)) => true,
+                Some(Ok(p)) => {
+                    let t = packet_us(base, mt, ts, p);
+                    if self.end_us.is_some_and(|e| t >= e) {
+                        break;
+                    }
+                    until_us.is_none_or(|u| t < u)
+                }
+            };
+            if !due {
+                break;
+            }
+            let p = match self.it.next() {
+                Some(Ok(p)) => p,
+                Some(Err(source)) => {
+                    return Err(EngineError::Input {
+                        path: self.plan.input.clone(),
+                        source,
+                    })
+                }
+                None => break,
+            };
+            let sample = Sample {
+                data: &p.data,
+                duration: u32::try_from(p.duration).unwrap_or(0),
+                cts_offset: i32::try_from(p.pts - p.dts).unwrap_or(0),
+                sync: true,
+            };
+            writer
+                .write_sample(1, sample)
+                .map_err(|source| EngineError::Mux {
+                    path: writer_path(writer),
+                    source,
+                })?;
+        }
+        Ok(())
+    }
 }
 
 fn writer_path(w: &Mp4Writer) -> PathBuf {

@@ -46,6 +46,16 @@ pub struct Plan {
     pub source: (u32, u32, Rational),
     /// Things the preset asked for that are not honoured, said out loud.
     pub warnings: Vec<String>,
+    /// Sources StartTime/Duration.
+    pub trim: crate::sources::Trim,
+    /// Crop, rotation, overlay, deinterlace switches.
+    pub filters: crate::sources::SourceFilters,
+    /// Crop rectangle actually applied (even-aligned), in input pixels.
+    pub crop: Option<(u32, u32, u32, u32)>,
+    /// Clockwise rotation applied to every picture (0, 90, 180, 270).
+    pub rotation: u16,
+    /// Size and pixel aspect of the picture after crop and rotation, before scaling.
+    pub prepared: (u32, u32, Rational),
 }
 
 impl std::fmt::Debug for Plan {
@@ -147,6 +157,45 @@ impl Plan {
             });
         }
         let source = source_geometry(input, &video)?;
+        let (trim, filters) = crate::sources::read(preset)?;
+        let crop = match filters.crop {
+            None => None,
+            Some((x, y, w, h)) => {
+                // 4:2:0 chroma needs even offsets and sizes: round the corner down and the
+                // size down, so the rectangle never grows past what was asked.
+                let (x2, y2) = (x & !1, y & !1);
+                let (w2, h2) = ((w + (x - x2)) & !1, (h + (y - y2)) & !1);
+                if w2 == 0 || h2 == 0 || x2 + w2 > source.0 || y2 + h2 > source.1 {
+                    return Err(strata_preset::PresetError::Invalid {
+                        field: "Sources[0].Filters.Crop".into(),
+                        message: format!(
+                            "Sources[0].Filters.Crop {x},{y} {w}x{h} does not fit inside the {}x{} input",
+                            source.0, source.1
+                        ),
+                    }
+                    .into());
+                }
+                Some((x2, y2, w2.min(source.0 - x2), h2.min(source.1 - y2)))
+            }
+        };
+        let (cw, ch) = crop.map_or((source.0, source.1), |c| (c.2, c.3));
+        let track_rotation = match &video.codec {
+            CodecParams::H264 { video: vp, .. } | CodecParams::RawYuv420 { video: vp } => {
+                vp.rotation
+            }
+            _ => 0,
+        };
+        let rotation = match filters.rotation {
+            crate::sources::RotationMode::Auto => track_rotation,
+            crate::sources::RotationMode::Fixed(r) => r,
+        };
+        let quarter = rotation % 180 == 90;
+        let prepared = if quarter {
+            let par = Rational::new(source.2.den(), source.2.num()).unwrap_or(source.2);
+            (ch, cw, par)
+        } else {
+            (cw, ch, source.2)
+        };
         let audio = match tracks.iter().find(|t| t.kind == TrackKind::Audio) {
             None => None,
             Some(t) => match &t.codec {
@@ -183,11 +232,18 @@ impl Plan {
             let t = video_cfg.key_frame_interval.ticks() as i128 * i128::from(ts) / 10_000_000;
             t.clamp(1, i128::from(i64::MAX)) as i64
         };
-        let stretch = match video_cfg.stretch_mode {
+        let mut stretch = match video_cfg.stretch_mode {
             strata_preset::StretchMode::None => StretchMode::None,
             strata_preset::StretchMode::AutoSize => StretchMode::AutoSize,
             strata_preset::StretchMode::AutoFit => StretchMode::AutoFit,
         };
+        // MES (reference §2.7): layer sizes describe the un-rotated frame; a quarter-turned
+        // picture is pillar-boxed into that box unless PreserveResolutionAfterRotation swaps
+        // the box to the rotated orientation.
+        let swap_box = quarter && video_cfg.preserve_resolution_after_rotation;
+        if quarter && !swap_box && stretch == StretchMode::AutoSize {
+            stretch = StretchMode::AutoFit;
+        }
         let speed = match video_cfg.complexity {
             strata_preset::Complexity::Speed => Speed::Fast,
             strata_preset::Complexity::Balanced => Speed::Balanced,
@@ -202,17 +258,19 @@ impl Plan {
         let single = video_cfg.h264_layers.len() == 1;
         let mut layers = Vec::new();
         for (index, l) in video_cfg.h264_layers.iter().enumerate() {
-            let (bw, bh) = (l.width.resolve(source.0), l.height.resolve(source.1));
+            let (bw, bh) = (l.width.resolve(cw), l.height.resolve(ch));
+            let (bw, bh) = if swap_box { (bh, bw) } else { (bw, bh) };
             // Percent sizes can land on odd numbers; round down to even as MES did.
             let (bw, bh) = (bw & !1, bh & !1);
-            let geometry = fit(source.0, source.1, source.2, bw, bh, stretch).map_err(|e| {
-                EngineError::Layer {
-                    layer: index,
-                    width: bw,
-                    height: bh,
-                    reason: e.to_string(),
-                }
-            })?;
+            let geometry =
+                fit(prepared.0, prepared.1, prepared.2, bw, bh, stretch).map_err(|e| {
+                    EngineError::Layer {
+                        layer: index,
+                        width: bw,
+                        height: bh,
+                        reason: e.to_string(),
+                    }
+                })?;
             if !l.frame_rate.is_same_as_input() {
                 warnings.push(format!(
                     "H264Layers[{index}].FrameRate {}/{} is not applied yet: the layer keeps the input frame rate",
@@ -307,6 +365,11 @@ impl Plan {
             frame_rate,
             source,
             warnings,
+            trim,
+            filters,
+            crop,
+            rotation,
+            prepared,
         })
     }
 }

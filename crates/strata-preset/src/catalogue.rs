@@ -1,5 +1,6 @@
 //! The system-preset catalogue: the MES preset files under `presets/`, embedded at compile time.
 
+use crate::legacy::{legacy_json, legacy_preset_names, reject_unsupported};
 use crate::{parse_json, Preset, PresetError};
 
 macro_rules! presets {
@@ -49,29 +50,51 @@ pub fn system_preset_names() -> impl Iterator<Item = &'static str> {
     SYSTEM_PRESETS.iter().map(|(name, _)| *name)
 }
 
-/// The embedded JSON text of a system preset, matched like [`system_preset`].
+/// The embedded JSON text of a system preset, matched like [`system_preset`] (legacy AME
+/// H.264 names included).
 ///
 /// # Errors
-/// [`PresetError::UnknownPreset`] (with suggestions) when no system preset has that name.
+/// [`PresetError::UnknownPreset`] (with suggestions) when no system or legacy preset has that
+/// name; [`PresetError::Unsupported`] for a legacy VC-1/WMA name.
 pub fn system_preset_json(name: &str) -> Result<&'static str, PresetError> {
     let wanted = name.trim();
-    SYSTEM_PRESETS
+    if let Some(json) = SYSTEM_PRESETS
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(wanted))
         .map(|(_, json)| *json)
-        .ok_or_else(|| PresetError::UnknownPreset {
-            name: name.to_string(),
-            suggestions: suggest(wanted),
-        })
+    {
+        return Ok(json);
+    }
+    if let Some(json) = legacy_json(wanted) {
+        return Ok(json);
+    }
+    reject_unsupported(wanted)?;
+    Err(PresetError::UnknownPreset {
+        name: name.to_string(),
+        suggestions: suggest(wanted),
+    })
 }
 
 /// A system preset by name (case-insensitive, surrounding whitespace ignored), e.g.
-/// `"H264 Multiple Bitrate 720p"`.
+/// `"H264 Multiple Bitrate 720p"`. Legacy Azure Media Encoder H.264 names (see
+/// [`crate::legacy_preset_names`], e.g. `"H264 Adaptive Bitrate MP4 Set 720p"`) resolve to
+/// MES presets with the AME ladder, audio and GOP settings (reference §1.4).
 ///
 /// # Errors
-/// [`PresetError::UnknownPreset`] listing up to three near names when the name is not known.
+/// [`PresetError::UnknownPreset`] listing up to three near names (MES or legacy) when the
+/// name is not known; [`PresetError::Unsupported`] for legacy VC-1/WMA names (the message
+/// names the closest H.264 preset).
 pub fn system_preset(name: &str) -> Result<Preset, PresetError> {
     parse_json(system_preset_json(name)?)
+}
+
+/// A system (or legacy AME H.264) preset as MES XML (reference §1.6), for
+/// `strata presets show NAME --format xml`.
+///
+/// # Errors
+/// As [`system_preset`].
+pub fn system_preset_xml(name: &str) -> Result<String, PresetError> {
+    system_preset(name)?.to_xml()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -98,6 +121,7 @@ fn suggest(wanted: &str) -> Vec<String> {
     }
     let limit = (query.chars().count() / 3).max(3);
     let mut scored: Vec<(usize, &str)> = system_preset_names()
+        .chain(legacy_preset_names())
         .filter_map(|name| {
             let lower = name.to_lowercase();
             let substring = lower.contains(&query) || (lower.len() >= 4 && query.contains(&lower));

@@ -18,21 +18,29 @@
 //! ```
 
 mod aac;
+mod auto;
 mod catalogue;
 mod filename;
+mod legacy;
 mod model;
 mod timespan;
 mod validate;
 mod values;
+mod xml;
 
 use std::path::{Path, PathBuf};
 
 pub use aac::{aac_bitrate_range, aac_bitrate_supported, AAC_SAMPLING_RATES};
-pub use catalogue::{system_preset, system_preset_json, system_preset_names};
+pub use auto::{
+    auto_preset, AutoKind, SourceFacts, AUTO_BASE_FPS, AUTO_BASE_LADDER, AUTO_MAX_FPS_FACTOR,
+    AUTO_MIN_FPS_FACTOR, AUTO_PROBED_FLOOR_KBPS, AUTO_SCALE_EXPONENT, AUTO_SOURCE_BITRATE_FRACTION,
+};
+pub use catalogue::{system_preset, system_preset_json, system_preset_names, system_preset_xml};
 pub use filename::{
     basename_from_file_name, expand_file_name, file_name_macros, sanitize_file_name, FileNameVars,
     BASENAME_MAX_CHARS, FILE_NAME_MACROS, FILE_NAME_MAX_BYTES,
 };
+pub use legacy::legacy_preset_names;
 pub use model::{
     AacAudio, Codec, H264Layer, H264Video, ImageCodec, ImageKind, ImageLayer, Output, OutputFormat,
     Preset, Source, StreamSelector,
@@ -43,6 +51,7 @@ pub use values::{
     AacProfile, AudioCondition, Complexity, EntropyMode, FrameRate, H264Profile, OutputCondition,
     Size, StretchMode, VideoCondition,
 };
+pub use xml::parse_xml;
 
 /// Everything that can go wrong reading, finding or checking a preset.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +61,20 @@ pub enum PresetError {
     /// message names the key and gives line and column).
     #[error("invalid preset JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The text is not valid preset XML: syntax, an unknown, repeated or missing element or
+    /// attribute, or a value that does not parse. `path` names the element (e.g.
+    /// `Preset/Encoding/H264Video/H264Layers/H264Layer[2]/Widht`).
+    #[error("invalid preset XML at line {line}, column {column}: {}{message}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
+    Xml {
+        /// Element path of the problem (`@Name` for an attribute); empty for syntax errors.
+        path: String,
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+        /// What is wrong.
+        message: String,
+    },
     /// A preset file could not be read.
     #[error("cannot read preset file {}: {source}", path.display())]
     Io {
@@ -143,19 +166,15 @@ pub fn parse_json(text: &str) -> Result<Preset, PresetError> {
 /// with `<`, otherwise a system-preset name (the rule AMSE used, reference §1.7).
 ///
 /// # Errors
-/// As [`parse_json`] for JSON; [`PresetError::Unsupported`] for XML (not implemented yet);
-/// [`PresetError::UnknownPreset`] for a name that is not a system preset.
+/// As [`parse_json`] for JSON and [`parse_xml`] for XML; for a name, as [`system_preset`]
+/// ([`PresetError::UnknownPreset`], or [`PresetError::Unsupported`] for legacy VC-1/WMA names).
 pub fn parse_configuration(text: &str) -> Result<Preset, PresetError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     match trimmed.chars().next() {
         Some('{') => parse_json(trimmed),
-        Some('<') => Err(xml_unsupported()),
+        Some('<') => parse_xml(trimmed),
         _ => system_preset(text),
     }
-}
-
-fn xml_unsupported() -> PresetError {
-    PresetError::Unsupported("XML presets arrive in the next issue".to_string())
 }
 
 /// Decodes preset file bytes: UTF-8 (BOM optional) or UTF-16 with a byte-order mark.
@@ -165,7 +184,7 @@ fn decode_text(path: &Path, bytes: &[u8]) -> Result<String, PresetError> {
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string()),
     };
     let utf16 = |rest: &[u8], le: bool| {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err(bad("odd number of bytes in a UTF-16 file"));
         }
         let units = rest.chunks_exact(2).map(|c| {
@@ -196,7 +215,7 @@ fn decode_text(path: &Path, bytes: &[u8]) -> Result<String, PresetError> {
 ///
 /// # Errors
 /// [`PresetError::Io`] if the file cannot be read or decoded; [`PresetError::Json`] for bad
-/// JSON; [`PresetError::Unsupported`] for XML presets (not implemented yet) or content that is
+/// JSON; [`PresetError::Xml`] for bad XML; [`PresetError::Unsupported`] for content that is
 /// neither JSON nor XML.
 pub fn load_file(path: impl AsRef<Path>) -> Result<Preset, PresetError> {
     let path = path.as_ref();
@@ -211,10 +230,10 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<Preset, PresetError> {
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("json") => parse_json(&text),
-        Some("xml") => Err(xml_unsupported()),
+        Some("xml") => parse_xml(&text),
         _ => match text.trim_start().chars().next() {
             Some('{') => parse_json(&text),
-            Some('<') => Err(xml_unsupported()),
+            Some('<') => parse_xml(&text),
             _ => Err(PresetError::Unsupported(format!(
                 "{} is neither a JSON nor an XML preset",
                 path.display()

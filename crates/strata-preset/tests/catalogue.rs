@@ -80,6 +80,10 @@ fn every_file_in_presets_dir_is_in_the_catalogue() {
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.is_dir() {
+            // presets/legacy/ holds the AME-name presets (tests/legacy.rs).
+            continue;
+        }
         let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
         assert_eq!(path.extension().unwrap(), "json");
         assert!(

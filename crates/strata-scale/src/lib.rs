@@ -6,6 +6,10 @@
 //! encoding, so a hand-written kernel is not worth its risk yet; `benches/` compares the two
 //! when one exists.
 
+mod filters;
+
+pub use filters::{crop, deinterlace, rotate, yuv_to_rgb, Overlay};
+
 use fast_image_resize as fir;
 use strata_core::{Frame, PixelFormat, Plane, Rational};
 
@@ -26,6 +30,51 @@ pub enum ScaleError {
     /// The resampler refused the planes (a bug: sizes are checked before).
     #[error("resampler failed: {0}")]
     Resize(String),
+    /// A crop rectangle that is empty or does not lie inside the frame.
+    #[error(
+        "crop {width}x{height} at ({x},{y}) does not fit inside the \
+         {frame_width}x{frame_height} frame"
+    )]
+    CropOutside {
+        /// Left edge asked for.
+        x: u32,
+        /// Top edge asked for.
+        y: u32,
+        /// Width asked for.
+        width: u32,
+        /// Height asked for.
+        height: u32,
+        /// Width of the frame being cropped.
+        frame_width: u32,
+        /// Height of the frame being cropped.
+        frame_height: u32,
+    },
+    /// A rotation other than 0, 90, 180 or 270 degrees.
+    #[error("unsupported rotation of {degrees} degrees: only 0, 90, 180 and 270 are allowed")]
+    BadRotation {
+        /// Angle asked for, clockwise.
+        degrees: i32,
+    },
+    /// An RGBA buffer whose length does not match the overlay size it was given with.
+    #[error("overlay RGBA buffer for {width}x{height} must be {expected} bytes, got {actual}")]
+    BadOverlayBuffer {
+        /// Overlay width given.
+        width: u32,
+        /// Overlay height given.
+        height: u32,
+        /// Bytes needed (`width * height * 4`).
+        expected: u64,
+        /// Bytes passed.
+        actual: usize,
+    },
+    /// An overlay image file that cannot be read or decoded (missing, unsupported, corrupt).
+    #[error("cannot load overlay image {}: {reason}", path.display())]
+    OverlayImage {
+        /// The file asked for.
+        path: std::path::PathBuf,
+        /// What the reader or decoder said.
+        reason: String,
+    },
 }
 
 /// How a source picture is fitted into a layer's Width x Height box (MES `StretchMode`).

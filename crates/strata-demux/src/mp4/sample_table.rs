@@ -46,9 +46,9 @@ impl Sizes<'_> {
                         .map_or(0, |b| u32::from(u16::from_be_bytes([b[0], b[1]])))
                 }
                 8 => data.get(i).map_or(0, |&b| u32::from(b)),
-                _ => data
-                    .get(i / 2)
-                    .map_or(0, |&b| u32::from(if i % 2 == 0 { b >> 4 } else { b & 15 })),
+                _ => data.get(i / 2).map_or(0, |&b| {
+                    u32::from(if i.is_multiple_of(2) { b >> 4 } else { b & 15 })
+                }),
             },
         }
     }
