@@ -48,10 +48,13 @@ enum Command {
 enum PresetsCommand {
     /// List the system presets.
     List,
-    /// Print one system preset as JSON.
+    /// Print one system preset in the MES JSON or XML schema.
     Show {
         /// The preset name.
         name: String,
+        /// Schema to print.
+        #[arg(long, default_value = "json", value_parser = ["json", "xml"])]
+        format: String,
     },
 }
 
@@ -99,10 +102,25 @@ fn run(cli: Cli) -> Result<()> {
                         .unwrap_or_else(|| "-".into());
                     println!("{name:<50} {layers:>2} layers  {top:<10} {audio}");
                 }
+                for kind in strata::preset::AutoKind::ALL {
+                    println!(
+                        "{:<50} ladder built from the input (docs/auto-ladder.md)",
+                        kind.preset_name()
+                    );
+                }
+                for name in strata::preset::legacy_preset_names() {
+                    let p = strata::preset::system_preset(name)?;
+                    let layers = p.h264_video().map_or(0, |v| v.h264_layers.len());
+                    println!("{name:<50} {layers:>2} layers  (legacy Azure Media Encoder name)");
+                }
                 Ok(())
             }
-            PresetsCommand::Show { name } => {
-                print!("{}", strata::preset::system_preset_json(&name)?);
+            PresetsCommand::Show { name, format } => {
+                if format == "xml" {
+                    print!("{}", strata::preset::system_preset_xml(&name)?);
+                } else {
+                    print!("{}", strata::preset::system_preset_json(&name)?);
+                }
                 Ok(())
             }
         },
@@ -117,7 +135,9 @@ fn encode(
     overwrite: bool,
 ) -> Result<()> {
     let preset = match (preset, preset_file) {
-        (Some(name), None) => strata::preset::system_preset(&name)?,
+        (Some(name), None) => {
+            strata::resolve_preset(&name, &input, &strata::EncodeOptions::default())?
+        }
         (None, Some(file)) => strata::preset::load_file(&file)
             .with_context(|| format!("reading preset {}", file.display()))?,
         _ => anyhow::bail!("give --preset NAME or --preset-file FILE"),
@@ -180,7 +200,24 @@ fn encode(
             f.target_kbps
         );
     }
-    for p in [&asset.server_manifest, &asset.metadata] {
+    if let Some(a) = &asset.audio_file {
+        let size = std::fs::metadata(a).map(|m| m.len()).unwrap_or(0);
+        let name = a
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!("{name:<48} {:>10} {:>10}", human_size(size), "audio");
+    }
+    for img in &asset.images {
+        println!(
+            "{:<48} {:>10} {:>10} {:>9}",
+            img.name,
+            human_size(img.size),
+            format!("{}x{}", img.width, img.height),
+            format!("@{:.2}s", img.time_secs)
+        );
+    }
+    for p in asset.server_manifest.iter().chain([&asset.metadata]) {
         let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         let name = p
             .file_name()
@@ -190,6 +227,10 @@ fn encode(
     }
     match asset.audio {
         strata::AudioHandling::None => println!("audio: none in the input (video-only asset)"),
+        strata::AudioHandling::Silence {
+            channels,
+            sample_rate,
+        } => println!("audio: none in the input; silent AAC ({channels} ch, {sample_rate} Hz) inserted as the preset asks"),
         strata::AudioHandling::PassedThrough {
             channels,
             sample_rate,

@@ -13,6 +13,14 @@ use strata_mux::{AssetFileEntry, AudioTrackEntry, IsmAudio, IsmVideo, VideoTrack
 pub enum AudioHandling {
     /// The input had no audio track: the layers are video-only.
     None,
+    /// The input had no audio and the preset asked for `InsertSilenceIfNoAudio`: a silent
+    /// AAC-LC track was added.
+    Silence {
+        /// Channels of the silent track.
+        channels: u16,
+        /// Its sample rate.
+        sample_rate: u32,
+    },
     /// The input's AAC was copied unchanged into every layer (no transcoding yet).
     PassedThrough {
         /// Channels of the input AAC.
@@ -56,8 +64,12 @@ pub struct OutputAsset {
     pub dir: PathBuf,
     /// The layer MP4s, in preset order.
     pub files: Vec<OutputFile>,
-    /// The `.ism` server manifest.
-    pub server_manifest: PathBuf,
+    /// The `.ism` server manifest (absent when the task wrote no MP4).
+    pub server_manifest: Option<PathBuf>,
+    /// The audio-only MP4 of a NonInterleaved output (Adaptive Streaming).
+    pub audio_file: Option<PathBuf>,
+    /// Thumbnails written, in capture order.
+    pub images: Vec<crate::thumbstage::OutputImage>,
     /// The `_manifest.xml` metadata.
     pub metadata: PathBuf,
     /// What happened to audio.
@@ -159,26 +171,74 @@ pub(crate) fn run(
         keep: false,
     };
 
-    let outputs = pipeline::run(&plan, &tmp.path, options)?;
+    let out = pipeline::run(&plan, &tmp.path, options)?;
+    let (outputs, images) = (out.layers, out.images);
     let (files, entries) = describe(&plan, &outputs)?;
 
     let ism_name = format!("{}.ism", sanitized(&plan.basename));
     let audio_entry = plan.audio.as_ref().and_then(|a| match &a.codec {
-        CodecParams::Aac { audio, .. } => Some((audio.channels, audio.sample_rate, a)),
+        CodecParams::Aac { audio, .. } => {
+            Some((audio.channels, audio.sample_rate, a.language.clone()))
+        }
         _ => None,
     });
-    let measured_audio_kbps = entries
-        .first()
-        .and_then(|e| e.audio.first())
-        .map_or(0, |a| a.bitrate_kbps);
-    let ism_audio = audio_entry.map(|(ch, _, a)| {
-        let kbps = measured_audio_kbps as f64;
-        IsmAudio {
-            src: files[0].name.clone(),
-            system_bitrate: (kbps * 1000.0) as u64,
-            title: format!("AAC_{}_ch{}_{}kbps", a.language, ch, kbps.round() as u64),
+    let audio_facts = audio_entry
+        .clone()
+        .or_else(|| plan.silence.map(|(ch, hz)| (ch, hz, "und".to_string())));
+    let mut entries = entries;
+    let separate = match &out.audio {
+        Some((path, report)) => {
+            let t = &report.tracks[0];
+            let secs = t.duration as f64 / f64::from(t.timescale.max(1));
+            let kbps = if secs > 0.0 {
+                (t.bytes as f64 * 8.0 / secs / 1000.0).round() as u64
+            } else {
+                0
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let (ch, hz, _) = audio_facts.clone().unwrap_or((2, 48_000, "und".into()));
+            entries.push(AssetFileEntry {
+                name: name.clone(),
+                size: report.size,
+                duration_secs: secs,
+                sources: vec![plan
+                    .input
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()],
+                video: Vec::new(),
+                audio: vec![AudioTrackEntry {
+                    codec: "AacLc".into(),
+                    channels: ch,
+                    sampling_rate: hz,
+                    bitrate_kbps: kbps,
+                }],
+            });
+            Some((name, kbps))
         }
+        None => None,
+    };
+    let measured_audio_kbps = separate.as_ref().map(|(_, k)| *k).unwrap_or_else(|| {
+        entries
+            .first()
+            .and_then(|e| e.audio.first())
+            .map_or(0, |a| a.bitrate_kbps)
     });
+    let audio_src = match &separate {
+        Some((name, _)) => Some(name.clone()),
+        None => files.first().map(|f| f.name.clone()),
+    };
+    let ism_audio = match (&audio_facts, audio_src) {
+        (Some((ch, _, lang)), Some(src)) => Some(IsmAudio {
+            src,
+            system_bitrate: measured_audio_kbps * 1000,
+            title: format!("AAC_{lang}_ch{ch}_{measured_audio_kbps}kbps"),
+        }),
+        _ => None,
+    };
     let videos: Vec<IsmVideo> = files
         .iter()
         .map(|f| IsmVideo {
@@ -186,9 +246,12 @@ pub(crate) fn run(
             system_bitrate: u64::from(f.target_kbps) * 1000,
         })
         .collect();
-    let ism = strata_mux::server_manifest_xml(&videos, ism_audio.as_ref());
-    let ism_path = tmp.path.join(&ism_name);
-    std::fs::write(&ism_path, ism).map_err(io(&ism_path))?;
+    // The server manifest describes MP4 layers; a thumbnails-only task has none.
+    if !videos.is_empty() {
+        let ism = strata_mux::server_manifest_xml(&videos, ism_audio.as_ref());
+        let ism_path = tmp.path.join(&ism_name);
+        std::fs::write(&ism_path, ism).map_err(io(&ism_path))?;
+    }
     let meta_name = format!("{}_manifest.xml", sanitized(&plan.basename));
     let meta_path = tmp.path.join(&meta_name);
     std::fs::write(&meta_path, strata_mux::asset_manifest_xml(&entries)).map_err(io(&meta_path))?;
@@ -217,18 +280,37 @@ pub(crate) fn run(
             ..f
         })
         .collect();
+    let images = images
+        .into_iter()
+        .map(|i| crate::thumbstage::OutputImage {
+            path: abs.join(&i.name),
+            ..i
+        })
+        .collect();
+    let has_layers = !plan.layers.is_empty();
+    let abs_dir = abs.clone();
     Ok(OutputAsset {
-        server_manifest: abs.join(ism_name),
+        images,
+        server_manifest: if has_layers {
+            Some(abs.join(ism_name))
+        } else {
+            None
+        },
         metadata: abs.join(meta_name),
         dir: abs,
         files,
-        audio: match audio_entry {
-            Some((channels, sample_rate, _)) => AudioHandling::PassedThrough {
+        audio: match (audio_entry, plan.silence) {
+            (Some((channels, sample_rate, _)), _) => AudioHandling::PassedThrough {
                 channels,
                 sample_rate,
             },
-            None => AudioHandling::None,
+            (None, Some((channels, sample_rate))) => AudioHandling::Silence {
+                channels,
+                sample_rate,
+            },
+            (None, None) => AudioHandling::None,
         },
+        audio_file: separate.map(|(name, _)| abs_dir.join(name)),
         warnings: plan.warnings.clone(),
     })
 }

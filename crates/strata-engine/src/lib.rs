@@ -17,12 +17,17 @@ mod pipeline;
 mod plan;
 mod prep;
 pub mod probe;
+pub mod resolve;
+mod silence;
 pub mod sources;
 pub mod thumbs;
+pub mod thumbstage;
 
 pub use asset::{AudioHandling, OutputAsset, OutputFile};
 pub use error::EngineError;
 pub use plan::{LayerPlan, Plan};
+pub use resolve::resolve_preset;
+pub use thumbstage::OutputImage;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;

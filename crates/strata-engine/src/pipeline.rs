@@ -93,11 +93,22 @@ fn raw_frame(track: &Track, p: &Packet) -> Result<Frame, EngineError> {
 }
 
 /// Runs the whole pipeline, writing layer files into `dir`.
+/// A prepared source picture for the thumbnail stage: picture, output time (s), index.
+type ThumbMsg = (Arc<Frame>, f64, u64);
+
+/// Everything a task wrote.
+pub(crate) struct PipelineOutput {
+    pub layers: Vec<LayerOutput>,
+    pub images: Vec<crate::thumbstage::OutputImage>,
+    /// The audio-only MP4 of a NonInterleaved output.
+    pub audio: Option<(PathBuf, FileReport)>,
+}
+
 pub(crate) fn run(
     plan: &Plan,
     dir: &Path,
     options: &EncodeOptions,
-) -> Result<Vec<LayerOutput>, EngineError> {
+) -> Result<PipelineOutput, EngineError> {
     let timeline = Timeline {
         audio_start_us: plan.audio.as_ref().map(audio_start_us),
     };
@@ -131,7 +142,26 @@ pub(crate) fn run(
             scalers.push(s.spawn(move || scale_stage(geo, rx, outs)));
         }
         drop(layer_txs);
-        let decode_result = decode_stage(plan, group_txs, options);
+        let (thumb_tx, thumb_handle) = if plan.thumbnails.is_empty() {
+            (None, None)
+        } else {
+            let (tx, rx) = sync_channel::<ThumbMsg>(CHANNEL_DEPTH);
+            let h = s.spawn(move || {
+                crate::thumbstage::stage(
+                    &plan.thumbnails,
+                    rx,
+                    dir,
+                    &plan.basename,
+                    f64::from(plan.video.time_base.ticks_per_second()),
+                )
+            });
+            (Some(tx), Some(h))
+        };
+        let audio_handle = plan.separate_audio.as_ref().map(|name| {
+            let path = dir.join(name);
+            s.spawn(move || write_audio_file(plan, &path, timeline))
+        });
+        let decode_result = decode_stage(plan, group_txs, thumb_tx, options);
         let mut first_err: Option<EngineError> = None;
         let keep = |e: EngineError, first_err: &mut Option<EngineError>| {
             let replace = match first_err {
@@ -155,6 +185,28 @@ pub(crate) fn run(
                 ),
             }
         }
+        let mut images = Vec::new();
+        if let Some(h) = thumb_handle {
+            match h.join() {
+                Ok(Ok(v)) => images = v,
+                Ok(Err(e)) => keep(e, &mut first_err),
+                Err(_) => keep(
+                    EngineError::Internal("the thumbnail thread panicked".into()),
+                    &mut first_err,
+                ),
+            }
+        }
+        let mut audio = None;
+        if let Some(h) = audio_handle {
+            match h.join() {
+                Ok(Ok(v)) => audio = Some(v),
+                Ok(Err(e)) => keep(e, &mut first_err),
+                Err(_) => keep(
+                    EngineError::Internal("the audio thread panicked".into()),
+                    &mut first_err,
+                ),
+            }
+        }
         let mut outputs = Vec::new();
         for h in workers {
             match h.join() {
@@ -168,7 +220,11 @@ pub(crate) fn run(
         }
         match first_err {
             Some(e) => Err(e),
-            None => Ok(outputs),
+            None => Ok(PipelineOutput {
+                layers: outputs,
+                images,
+                audio,
+            }),
         }
     })
 }
@@ -205,6 +261,7 @@ fn audio_start_us(a: &Track) -> i64 {
 fn decode_stage(
     plan: &Plan,
     outs: Vec<SyncSender<Job>>,
+    thumbs: Option<SyncSender<ThumbMsg>>,
     options: &EncodeOptions,
 ) -> Result<(), EngineError> {
     let path = &plan.input;
@@ -285,6 +342,10 @@ fn decode_stage(
         };
         for tx in &outs {
             tx.send(job.clone()).map_err(|_| closed())?;
+        }
+        if let Some(tx) = &thumbs {
+            tx.send((job.frame.clone(), t_out, done))
+                .map_err(|_| closed())?;
         }
         done += 1;
         if let Some(cb) = &options.progress {
@@ -412,30 +473,15 @@ fn encode_layer(
         language: "und".into(),
         edits: None,
     }];
-    let mut audio = match &plan.audio {
-        Some(a) => match &a.codec {
-            CodecParams::Aac {
-                asc,
-                object_type,
-                audio,
-            } => {
-                configs.push(TrackConfig {
-                    spec: TrackSpec::Aac {
-                        asc: asc.clone(),
-                        object_type: *object_type,
-                        channels: audio.channels,
-                        sample_rate: audio.sample_rate,
-                    },
-                    timescale: a.time_base.ticks_per_second(),
-                    language: a.language.clone(),
-                    edits: None,
-                });
-                Some(AudioFeed::new(plan, a, timeline)?)
-            }
-            _ => None,
-        },
-        None => None,
-    };
+    let mut audio = if plan.separate_audio.is_some() {
+        None
+    } else {
+        audio_source(plan).map(|src| {
+            configs.push(src.track_config(plan));
+            AudioFeed::new(plan, src, timeline, 1)
+        })
+    }
+    .transpose()?;
     let mut writer = Mp4Writer::create(path, configs, MOVIE_TIMESCALE).map_err(mux_err)?;
     let mut encoder = Encoder::new(layer.encoder.clone()).map_err(enc_err)?;
     let mut keyframes = Vec::new();
@@ -523,6 +569,44 @@ fn encode_layer(
     })
 }
 
+/// The audio-only MP4 of a NonInterleaved output: the same audio (and timing) the layers
+/// would have carried.
+fn write_audio_file(
+    plan: &Plan,
+    path: &Path,
+    timeline: Timeline,
+) -> Result<(PathBuf, FileReport), EngineError> {
+    let mux_err = |source| EngineError::Mux {
+        path: path.to_path_buf(),
+        source,
+    };
+    let Some(src) = audio_source(plan) else {
+        return Err(EngineError::Internal(
+            "separate audio without an audio source".into(),
+        ));
+    };
+    let mut writer =
+        Mp4Writer::create(path, vec![src.track_config(plan)], MOVIE_TIMESCALE).map_err(mux_err)?;
+    let mut feed = AudioFeed::new(plan, src, timeline, 0)?;
+    feed.write_until(&mut writer, None)?;
+    // Keep the offset against the video: the video starts at its first presented picture (or
+    // the trim start).
+    let video_start = plan.trim.start_us.unwrap_or(0).max(video_presentation_us(
+        plan,
+        plan.video.edits.map_or(0, |e| e.media_time),
+    ));
+    let t0 = video_start.min(feed.first_us);
+    let empty = rescale_round(feed.first_us - t0, i64::from(MOVIE_TIMESCALE), 1_000_000);
+    let edit = (empty > 0 || feed.media_time > 0).then_some(EditList {
+        empty_duration: empty,
+        media_time: feed.media_time,
+        segment_duration: feed.segment_movie,
+    });
+    writer.set_edits(0, edit).map_err(mux_err)?;
+    let report = writer.finish().map_err(mux_err)?;
+    Ok((path.to_path_buf(), report))
+}
+
 fn packet_us(base_us: i64, media_time: i64, ts: i64, p: &Packet) -> i64 {
     base_us + rescale_round(p.dts - media_time, 1_000_000, ts)
 }
@@ -530,10 +614,67 @@ fn packet_us(base_us: i64, media_time: i64, ts: i64, p: &Packet) -> i64 {
 type PacketIter =
     std::iter::Peekable<Box<dyn Iterator<Item = Result<Packet, strata_demux::DemuxError>> + Send>>;
 
-/// The input's AAC packets, trimmed and timed for interleaving into one layer file.
+/// Where a file's audio comes from.
+#[derive(Clone, Copy)]
+enum AudioSource<'a> {
+    /// The input's AAC track, copied.
+    Input(&'a Track),
+    /// Generated silence (AACAudio Condition InsertSilenceIfNoAudio).
+    Silence { channels: u16, rate: u32 },
+}
+
+fn audio_source(plan: &Plan) -> Option<AudioSource<'_>> {
+    match (&plan.audio, plan.silence) {
+        (Some(a), _) if matches!(a.codec, CodecParams::Aac { .. }) => Some(AudioSource::Input(a)),
+        (None, Some((channels, rate))) => Some(AudioSource::Silence { channels, rate }),
+        _ => None,
+    }
+}
+
+impl AudioSource<'_> {
+    fn track_config(&self, _plan: &Plan) -> TrackConfig {
+        match self {
+            AudioSource::Input(a) => {
+                let (asc, object_type, channels, sample_rate) = match &a.codec {
+                    CodecParams::Aac {
+                        asc,
+                        object_type,
+                        audio,
+                    } => (asc.clone(), *object_type, audio.channels, audio.sample_rate),
+                    _ => (Vec::new(), 0x40, 2, 48_000),
+                };
+                TrackConfig {
+                    spec: TrackSpec::Aac {
+                        asc,
+                        object_type,
+                        channels,
+                        sample_rate,
+                    },
+                    timescale: a.time_base.ticks_per_second(),
+                    language: a.language.clone(),
+                    edits: None,
+                }
+            }
+            AudioSource::Silence { channels, rate } => TrackConfig {
+                spec: TrackSpec::Aac {
+                    asc: crate::silence::audio_specific_config(*channels, *rate),
+                    object_type: 0x40,
+                    channels: *channels,
+                    sample_rate: *rate,
+                },
+                timescale: *rate,
+                language: "und".into(),
+                edits: None,
+            },
+        }
+    }
+}
+
+/// Audio packets, trimmed and timed for interleaving into one file.
 struct AudioFeed<'a> {
     plan: &'a Plan,
     it: PacketIter,
+    track_index: usize,
     /// Presentation µs of the track's media time 0 (its empty edit), before media_time.
     base_us: i64,
     ts: i64,
@@ -548,15 +689,57 @@ struct AudioFeed<'a> {
 }
 
 impl<'a> AudioFeed<'a> {
-    fn new(plan: &'a Plan, a: &Track, timeline: Timeline) -> Result<Self, EngineError> {
+    fn new(
+        plan: &'a Plan,
+        source: AudioSource<'a>,
+        timeline: Timeline,
+        track_index: usize,
+    ) -> Result<Self, EngineError> {
         let input_err = |source| EngineError::Input {
             path: plan.input.clone(),
             source,
+        };
+        let a = match source {
+            AudioSource::Input(a) => a,
+            AudioSource::Silence { channels, rate } => {
+                // Silence starts with the video and lasts as long.
+                let start = plan.trim.start_us.unwrap_or(0).max(video_presentation_us(
+                    plan,
+                    plan.video.edits.map_or(0, |e| e.media_time),
+                ));
+                let frames = (plan.duration_secs * f64::from(rate) / 1024.0)
+                    .ceil()
+                    .max(1.0) as i64;
+                let frame = crate::silence::silent_frame(channels);
+                let it: Box<dyn Iterator<Item = Result<Packet, strata_demux::DemuxError>> + Send> =
+                    Box::new((0..frames).map(move |k| {
+                        Ok(Packet {
+                            track_id: 0,
+                            data: frame.clone(),
+                            dts: k * 1024,
+                            pts: k * 1024,
+                            duration: 1024,
+                            keyframe: true,
+                        })
+                    }));
+                return Ok(Self {
+                    plan,
+                    it: it.peekable(),
+                    track_index,
+                    base_us: start,
+                    ts: i64::from(rate),
+                    media_time: 0,
+                    segment_movie: 0,
+                    first_us: start,
+                    end_us: None,
+                });
+            }
         };
         let it = plan.demuxer.packets(a.id).map_err(input_err)?.peekable();
         let mut feed = Self {
             plan,
             it,
+            track_index,
             base_us: timeline.audio_start_us.unwrap_or(0),
             ts: i64::from(a.time_base.ticks_per_second()),
             media_time: a.edits.map_or(0, |e| e.media_time.max(0)),
@@ -635,7 +818,7 @@ impl<'a> AudioFeed<'a> {
                 sync: true,
             };
             writer
-                .write_sample(1, sample)
+                .write_sample(self.track_index, sample)
                 .map_err(|source| EngineError::Mux {
                     path: writer_path(writer),
                     source,

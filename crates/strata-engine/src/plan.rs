@@ -56,6 +56,15 @@ pub struct Plan {
     pub rotation: u16,
     /// Size and pixel aspect of the picture after crop and rotation, before scaling.
     pub prepared: (u32, u32, Rational),
+    /// Image codecs (thumbnails), resolved.
+    pub thumbnails: Vec<crate::thumbstage::ThumbSpec>,
+    /// Output Condition NonInterleaved: audio goes to its own MP4 named here, not into the
+    /// layers.
+    pub separate_audio: Option<String>,
+    /// AACAudio Condition InsertSilenceIfNoAudio on an input without audio: (channels, Hz).
+    pub silence: Option<(u16, u32)>,
+    /// Expected output duration in seconds (after trimming).
+    pub duration_secs: f64,
 }
 
 impl std::fmt::Debug for Plan {
@@ -121,21 +130,51 @@ impl Plan {
             .into_iter()
             .map(|w| w.to_string())
             .collect();
-        let video_cfg = preset.h264_video().ok_or_else(|| {
-            strata_preset::PresetError::Unsupported(
-                "presets without H264Video (audio-only, thumbnails only) arrive in a later issue"
-                    .into(),
+        let has_images = preset.codecs.iter().any(|c| {
+            matches!(
+                c,
+                strata_preset::Codec::JpgImage(_)
+                    | strata_preset::Codec::PngImage(_)
+                    | strata_preset::Codec::BmpImage(_)
             )
-        })?;
-        if video_cfg.h264_layers.is_empty() {
+        });
+        // A thumbnails-only preset still decodes the video, it just encodes no layer.
+        let no_layers;
+        let video_cfg = match preset.h264_video() {
+            Some(v) => v,
+            None if has_images => {
+                no_layers = strata_preset::parse_json(
+                    r#"{"Version":1.0,"Codecs":[{"Type":"H264Video","H264Layers":[]}],"Outputs":[]}"#,
+                )?;
+                no_layers.h264_video().ok_or_else(|| {
+                    EngineError::Internal("empty H264Video template did not parse".into())
+                })?
+            }
+            None => {
+                return Err(strata_preset::PresetError::Unsupported(
+                    "presets without H264Video or images (audio-only) arrive with the audio issue"
+                        .into(),
+                )
+                .into())
+            }
+        };
+        if video_cfg.h264_layers.is_empty() && !has_images {
             return Err(strata_preset::PresetError::Unsupported(
                 "H264Video has no H264Layers".into(),
             )
             .into());
         }
-        let output = preset.mp4_output().ok_or_else(|| {
-            strata_preset::PresetError::Unsupported("the preset has no MP4Format output".into())
-        })?;
+        let output = match preset.mp4_output() {
+            Some(o) => Some(o),
+            None if video_cfg.h264_layers.is_empty() => None,
+            None => {
+                return Err(strata_preset::PresetError::Unsupported(
+                    "the preset has no MP4Format output".into(),
+                )
+                .into())
+            }
+        };
+        let mp4_pattern = output.map(|o| o.file_name.clone()).unwrap_or_default();
         let demuxer: Arc<dyn Demuxer> =
             Arc::from(strata_demux::open(input, options.limits).map_err(|source| {
                 EngineError::Input {
@@ -309,7 +348,7 @@ impl Plan {
                 vars.audio_bitrate = Some(a.bitrate);
                 vars.channel = Some(a.channels);
             }
-            let file_name = strata_preset::expand_file_name(&output.file_name, &vars)?;
+            let file_name = strata_preset::expand_file_name(&mp4_pattern, &vars)?;
             layers.push(LayerPlan {
                 index,
                 file_name,
@@ -348,12 +387,66 @@ impl Plan {
                     field: "Outputs[].FileName".into(),
                     message: format!(
                         "FileName {:?} expands to {:?}, the name of the asset's own manifest: layer {} would be overwritten",
-                        output.file_name, l.file_name, l.index
+                        mp4_pattern, l.file_name, l.index
                     ),
                 }
                 .into());
             }
         }
+        let out_secs = {
+            let full = video.duration as f64 / ts as f64;
+            let start = trim.start_us.unwrap_or(0) as f64 / 1e6;
+            let rest = (full - start.max(0.0)).max(0.0);
+            trim.duration_us.map_or(rest, |d| rest.min(d as f64 / 1e6))
+        };
+        let thumbnails = crate::thumbstage::specs(
+            preset,
+            prepared.0,
+            prepared.1,
+            out_secs,
+            frame_rate.to_f64(),
+            (out_secs * frame_rate.to_f64()).round().max(1.0) as u64,
+        )?;
+        let aac = preset.aac_audio();
+        let silence = match (aac, &audio) {
+            (Some(a), None)
+                if a.condition == Some(strata_preset::AudioCondition::InsertSilenceIfNoAudio)
+                    && !layers.is_empty() =>
+            {
+                let ch = if a.channels == 1 { 1 } else { 2 };
+                if a.channels > 2 {
+                    warnings.push(format!(
+                        "InsertSilenceIfNoAudio: silence is written as stereo, not {} channels",
+                        a.channels
+                    ));
+                }
+                Some((ch, a.sampling_rate))
+            }
+            _ => None,
+        };
+        let separate_audio = (output
+            .is_some_and(|o| o.condition == Some(strata_preset::OutputCondition::NonInterleaved))
+            && (audio.is_some() || silence.is_some()))
+        .then(|| {
+            let (ch, kbps) = match (&audio, aac) {
+                (Some(t), _) => match &t.codec {
+                    CodecParams::Aac { audio, .. } => {
+                        (u32::from(audio.channels), aac.map_or(0, |a| a.bitrate))
+                    }
+                    _ => (2, 0),
+                },
+                (None, Some(a)) => (a.channels, a.bitrate),
+                (None, None) => (2, 0),
+            };
+            let lang = audio
+                .as_ref()
+                .map_or("und".to_string(), |t| t.language.clone());
+            strata_preset::sanitize_file_name(&format!(
+                "{}_AAC_{lang}_ch{ch}_{kbps}kbps.mp4",
+                basename.chars().take(32).collect::<String>()
+            ))
+        })
+        .transpose()?;
         Ok(Self {
             input: input.to_path_buf(),
             demuxer,
@@ -370,6 +463,10 @@ impl Plan {
             crop,
             rotation,
             prepared,
+            thumbnails,
+            separate_audio,
+            silence,
+            duration_secs: out_secs,
         })
     }
 }

@@ -21,13 +21,15 @@ use std::path::Path;
 
 pub use strata_core as core;
 pub use strata_engine::{
-    AudioHandling, EncodeOptions, EngineError as Error, LayerPlan, OutputAsset, OutputFile, Plan,
-    Progress, ProgressFn,
+    resolve_preset, AudioHandling, EncodeOptions, EngineError as Error, LayerPlan, OutputAsset,
+    OutputFile, OutputImage, Plan, Progress, ProgressFn,
 };
 pub use strata_preset as preset;
 pub use strata_preset::{Preset, PresetError};
 
-/// Encodes `input` with the system preset called `preset_name` into the folder `output_dir`.
+/// Encodes `input` with the preset called `preset_name` (a system or legacy preset, or one of
+/// the input-driven "Adaptive Streaming" / "Content Adaptive Multiple Bitrate MP4") into the
+/// folder `output_dir`.
 ///
 /// # Errors
 /// [`Error::Preset`] for an unknown preset name (with suggestions), and every other
@@ -37,7 +39,7 @@ pub fn encode(
     preset_name: &str,
     output_dir: impl AsRef<Path>,
 ) -> Result<OutputAsset, Error> {
-    let preset = strata_preset::system_preset(preset_name)?;
+    let preset = resolve_preset(preset_name, input.as_ref(), &EncodeOptions::default())?;
     Encode::new(input.as_ref(), &preset).run(output_dir.as_ref())
 }
 

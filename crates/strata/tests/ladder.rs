@@ -111,7 +111,7 @@ fn mbr_720p_ladder_on_1080p_source() {
     );
 
     // Server manifest lists every layer in bps and the audio once.
-    let ism = std::fs::read_to_string(&asset.server_manifest).unwrap();
+    let ism = std::fs::read_to_string(asset.server_manifest.as_ref().unwrap()).unwrap();
     assert_eq!(ism.matches("<video src=").count(), 6);
     assert!(ism.contains("systemBitrate=\"3400000\""));
     assert_eq!(ism.matches("<audio src=").count(), 1);
