@@ -26,6 +26,9 @@ pub struct VideoParams {
     /// Clockwise rotation (0, 90, 180 or 270 degrees) a player applies to show the picture
     /// upright: the track header's display matrix. Phone video is often stored sideways.
     pub rotation: u16,
+    /// Interlaced field order when the container says the pictures are interlaced:
+    /// `Some(true)` top field first, `Some(false)` bottom field first, `None` progressive.
+    pub top_field_first: Option<bool>,
 }
 
 /// Facts about an audio track.

@@ -64,6 +64,7 @@ struct Header {
     height: u32,
     fps: (u64, u64),
     aspect: Rational,
+    top_field_first: Option<bool>,
 }
 
 fn parse_header(line: &[u8], limits: &Limits) -> Result<Header, DemuxError> {
@@ -120,14 +121,16 @@ fn parse_header(line: &[u8], limits: &Limits) -> Result<Header, DemuxError> {
     if let Some(c) = &colour {
         check_colourspace(c)?;
     }
-    match interlace.as_deref() {
-        None | Some("p") | Some("?") => {}
+    let top_field_first = match interlace.as_deref() {
+        None | Some("p") | Some("?") => None,
+        Some("t") => Some(true),
+        Some("b") => Some(false),
         Some(i) => {
             return Err(DemuxError::UnsupportedY4m {
-                what: format!("interlaced (I{i})"),
+                what: format!("mixed or unknown interlacing (I{i})"),
             })
         }
-    }
+    };
     if width == 0 || height == 0 {
         return Err(DemuxError::UnsupportedY4m {
             what: format!("empty size {width}x{height}"),
@@ -157,6 +160,7 @@ fn parse_header(line: &[u8], limits: &Limits) -> Result<Header, DemuxError> {
         height,
         fps,
         aspect,
+        top_field_first,
     })
 }
 
@@ -272,6 +276,7 @@ pub(crate) fn open(
                 pixel_aspect: h.aspect,
                 frame_rate: Some(frame_rate),
                 rotation: 0,
+                top_field_first: h.top_field_first,
             },
         },
         sample_count: count,
@@ -418,7 +423,10 @@ mod tests {
         assert_eq!(err("YUV4MPEG2 W176 H144 F25:1 C444"), "colourspace C444");
         assert_eq!(err("YUV4MPEG2 W176 H144 F25:1 C420p10"), "10-bit C420p10");
         assert_eq!(err("YUV4MPEG2 W161 H91 F25:1 C420jpeg"), "odd size 161x91");
-        assert_eq!(err("YUV4MPEG2 W176 H144 F25:1 It"), "interlaced (It)");
+        assert_eq!(
+            err("YUV4MPEG2 W176 H144 F25:1 Im"),
+            "mixed or unknown interlacing (Im)"
+        );
         assert_eq!(err("YUV4MPEG2 W176 H144 F25:1 Cmono"), "colourspace Cmono");
         assert_eq!(
             err("YUV4MPEG2 W176 H144 F25:1 A0:0 Ip XYSCSS=420JPEG"),

@@ -130,11 +130,27 @@ fn y4m_truncated_and_interlaced() {
     ));
     p = write_y4m(
         "inter.y4m",
-        "YUV4MPEG2 W4 H2 F25:1 It\n",
+        "YUV4MPEG2 W4 H2 F25:1 Im\n",
         &[("FRAME\n", 1)],
         12,
     );
-    assert!(unsupported(&p).contains("interlaced"));
+    assert!(unsupported(&p).contains("interlacing"));
+    // Top/bottom field first is accepted and reported for the deinterlacer.
+    for (tag, tff) in [("It", true), ("Ib", false)] {
+        p = write_y4m(
+            "tff.y4m",
+            &format!("YUV4MPEG2 W4 H2 F25:1 {tag}\n"),
+            &[("FRAME\n", 1)],
+            12,
+        );
+        let d = strata_demux::open(&p, Limits::default()).unwrap();
+        match &d.tracks()[0].codec {
+            strata_core::CodecParams::RawYuv420 { video } => {
+                assert_eq!(video.top_field_first, Some(tff))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
     p = write_y4m("mono.y4m", "YUV4MPEG2 W4 H2 F25:1 Cmono\n", &[], 8);
     assert_eq!(unsupported(&p), "colourspace Cmono");
     p = write_y4m("norate.y4m", "YUV4MPEG2 W4 H2\n", &[], 8);

@@ -270,7 +270,23 @@ fn decode_stage(
         path: path.clone(),
         source,
     };
-    let packets = plan.demuxer.packets(video.id).map_err(input_err)?;
+    let packets: Box<dyn Iterator<Item = Result<Packet, strata_demux::DemuxError>> + Send> =
+        if plan.black_video {
+            let (w, h) = (plan.source.0 as usize, plan.source.1 as usize);
+            let frame = [vec![16u8; w * h], vec![128u8; (w / 2) * (h / 2) * 2]].concat();
+            Box::new((0..i64::from(video.sample_count)).map(move |k| {
+                Ok(Packet {
+                    track_id: 0,
+                    data: frame.clone(),
+                    dts: k,
+                    pts: k,
+                    duration: 1,
+                    keyframe: true,
+                })
+            }))
+        } else {
+            plan.demuxer.packets(video.id).map_err(input_err)?
+        };
     let mut decoder = match &video.codec {
         CodecParams::H264 { avcc, .. } => {
             Some(Decoder::new(avcc).map_err(|source| EngineError::Decode {

@@ -65,6 +65,11 @@ pub struct Plan {
     pub silence: Option<(u16, u32)>,
     /// Expected output duration in seconds (after trimming).
     pub duration_secs: f64,
+    /// The input has no video; black pictures are generated (H264Video Condition).
+    pub black_video: bool,
+    /// Deinterlace every picture (`Some(top_field_first)`): the input is flagged interlaced
+    /// and the preset did not turn Deinterlace off.
+    pub deinterlace: Option<bool>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -113,6 +118,48 @@ fn source_geometry(path: &Path, video: &Track) -> Result<(u32, u32, Rational), E
             codec: other.name().to_string(),
         }),
     }
+}
+
+/// Frame rate of inserted black video: MES did not document one; 30 fps keeps players happy
+/// and costs almost nothing to encode.
+const BLACK_FPS: u32 = 30;
+
+/// A synthetic video track of black 4:2:0 pictures as long as the audio track `a`, sized like
+/// the top layer's box.
+fn black_track(
+    video_cfg: &strata_preset::H264Video,
+    a: &strata_core::Track,
+) -> Result<strata_core::Track, EngineError> {
+    let top = &video_cfg.h264_layers[0];
+    // Percent sizes have no source to refer to: take them of a 1280x720 picture.
+    let (w, h) = (
+        top.width.resolve(1280).max(2) & !1,
+        top.height.resolve(720).max(2) & !1,
+    );
+    let secs = a.duration as f64 / f64::from(a.time_base.ticks_per_second());
+    let frames = (secs * f64::from(BLACK_FPS)).ceil().max(1.0) as u32;
+    let tb =
+        strata_core::TimeBase::new(BLACK_FPS).map_err(|e| EngineError::Internal(e.to_string()))?;
+    Ok(strata_core::Track {
+        id: 0,
+        kind: TrackKind::Video,
+        time_base: tb,
+        movie_time_base: tb,
+        codec: CodecParams::RawYuv420 {
+            video: strata_core::VideoParams {
+                width: w,
+                height: h,
+                pixel_aspect: Rational::from_int(1),
+                frame_rate: Some(Rational::from_int(i64::from(BLACK_FPS))),
+                rotation: 0,
+                top_field_first: None,
+            },
+        },
+        sample_count: frames,
+        duration: i64::from(frames),
+        edits: None,
+        language: "und".into(),
+    })
 }
 
 impl Plan {
@@ -183,13 +230,23 @@ impl Plan {
                 }
             })?);
         let tracks = demuxer.tracks();
-        let video = tracks
-            .iter()
-            .find(|t| t.kind == TrackKind::Video)
-            .cloned()
-            .ok_or_else(|| EngineError::NoVideo {
-                path: input.to_path_buf(),
-            })?;
+        let black_condition = video_cfg.condition;
+        let (video, black_video) = match tracks.iter().find(|t| t.kind == TrackKind::Video) {
+            Some(v) => (v.clone(), false),
+            None => match (
+                black_condition,
+                tracks.iter().find(|t| t.kind == TrackKind::Audio),
+            ) {
+                (Some(_), Some(a)) if !video_cfg.h264_layers.is_empty() => {
+                    (black_track(video_cfg, a)?, true)
+                }
+                _ => {
+                    return Err(EngineError::NoVideo {
+                        path: input.to_path_buf(),
+                    })
+                }
+            },
+        };
         if video.sample_count == 0 {
             return Err(EngineError::NoFrames {
                 path: input.to_path_buf(),
@@ -224,6 +281,13 @@ impl Plan {
             }
             _ => 0,
         };
+        let deinterlace = match &video.codec {
+            CodecParams::H264 { video: vp, .. } | CodecParams::RawYuv420 { video: vp } => {
+                vp.top_field_first
+            }
+            _ => None,
+        }
+        .filter(|_| !filters.deinterlace_off);
         let rotation = match filters.rotation {
             crate::sources::RotationMode::Auto => track_rotation,
             crate::sources::RotationMode::Fixed(r) => r,
@@ -357,6 +421,22 @@ impl Plan {
                 target_kbps: kbps,
             });
         }
+        if black_video
+            && black_condition
+                == Some(strata_preset::VideoCondition::InsertBlackIfNoVideoBottomLayerOnly)
+        {
+            // Black video only at the lowest bitrate: the other layers would waste bits on
+            // nothing.
+            if let Some(low) = layers.iter().min_by_key(|l| l.target_kbps).cloned() {
+                layers = vec![low];
+            }
+        }
+        if black_video {
+            warnings.push(
+                "the input has no video: black video inserted as the preset's Condition asks"
+                    .into(),
+            );
+        }
         // Two layers with one name would overwrite each other: MES appended nothing, so we
         // disambiguate with the layer index rather than lose a file.
         for i in 0..layers.len() {
@@ -467,6 +547,8 @@ impl Plan {
             separate_audio,
             silence,
             duration_secs: out_secs,
+            deinterlace,
+            black_video,
         })
     }
 }

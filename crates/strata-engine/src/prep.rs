@@ -1,5 +1,6 @@
-//! Per-picture preparation before scaling: crop, rotation, overlay (in that order, so overlay
-//! positions are in the upright, cropped picture the viewer sees).
+//! Per-picture preparation before scaling: deinterlace, crop, rotation, overlay (in that order:
+//! fields are rebuilt on the full coded picture, and overlay positions are in the upright,
+//! cropped picture the viewer sees).
 
 use crate::plan::Plan;
 use crate::sources::OverlaySpec;
@@ -7,6 +8,7 @@ use crate::EngineError;
 use strata_core::Frame;
 
 pub(crate) struct Prep {
+    deinterlace: Option<bool>,
     crop: Option<(u32, u32, u32, u32)>,
     rotation: u16,
     overlay: Option<(strata_scale::Overlay, OverlaySpec)>,
@@ -47,6 +49,7 @@ impl Prep {
             }
         };
         Ok(Self {
+            deinterlace: plan.deinterlace,
             crop: plan.crop,
             rotation: plan.rotation,
             overlay,
@@ -55,6 +58,9 @@ impl Prep {
 
     /// Prepares one source picture; `t_s` is its time in seconds from the start of the output.
     pub(crate) fn apply(&self, mut f: Frame, t_s: f64) -> Result<Frame, EngineError> {
+        if let Some(tff) = self.deinterlace {
+            f = strata_scale::deinterlace(&f, tff);
+        }
         if let Some((x, y, w, h)) = self.crop {
             f = strata_scale::crop(&f, x, y, w, h).map_err(|e| filter_err("crop", e))?;
         }

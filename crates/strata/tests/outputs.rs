@@ -220,3 +220,96 @@ fn auto_ladders_follow_the_input() {
     let e = strata::resolve_preset("Adaptive Streamin", &src, &Default::default()).unwrap_err();
     assert!(e.to_string().contains("Adaptive Streaming"), "{e}");
 }
+
+#[test]
+fn black_video_for_an_audio_only_input() {
+    let Some(input) = testmedia("gen/audio_only_aac_stereo44k_5s.m4a") else {
+        return;
+    };
+    let json = r#"{"Version":1.0,"Codecs":[{"KeyFrameInterval":"00:00:02","Condition":"InsertBlackIfNoVideoBottomLayerOnly","H264Layers":[{"Bitrate":1000,"Width":640,"Height":360,"Type":"H264Layer"},{"Bitrate":200,"Width":320,"Height":180,"Type":"H264Layer"}],"Type":"H264Video"}],
+        "Outputs":[{"FileName":"{Basename}_{Width}x{Height}_{VideoBitrate}.mp4","Format":{"Type":"MP4Format"}}]}"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let asset = strata::Encode::new(&input, &preset(json))
+        .run(&tmp.path().join("a"))
+        .unwrap();
+    // Bottom layer only, black, as long as the audio.
+    assert_eq!(asset.files.len(), 1);
+    assert_eq!((asset.files[0].width, asset.files[0].height), (320, 180));
+    let m = Media::open(&asset.files[0].path);
+    let mut n = 0;
+    m.decode_each(|f| {
+        n += 1;
+        let y = &f.planes[0].data;
+        let mean = y.iter().map(|&v| f64::from(v)).sum::<f64>() / y.len() as f64;
+        assert!(
+            y.iter().all(|&v| (8..=24).contains(&v)) && (mean - 16.0).abs() < 1.0,
+            "black luma, mean {mean}"
+        );
+    });
+    assert!((f64::from(n) / 30.0 - 5.0).abs() < 0.05, "{n} frames");
+    assert!(m.track(TrackKind::Audio).is_some());
+    // Without the Condition an audio-only input is refused.
+    let plain = json.replace(r#""Condition":"InsertBlackIfNoVideoBottomLayerOnly","#, "");
+    let e = strata::Encode::new(&input, &preset(&plain))
+        .run(&tmp.path().join("b"))
+        .unwrap_err();
+    assert!(matches!(e, strata::Error::NoVideo { .. }), "{e}");
+}
+
+/// Energy of the line-to-line zig-zag that interlacing leaves on moving edges.
+fn comb_energy(f: &strata::core::Frame) -> f64 {
+    let p = &f.planes[0];
+    let mut e = 0f64;
+    for y in 1..p.height - 1 {
+        let (a, b, c) = (p.row(y - 1), p.row(y), p.row(y + 1));
+        for x in 0..p.width {
+            let d = 2 * i32::from(b[x]) - i32::from(a[x]) - i32::from(c[x]);
+            e += f64::from(d.abs());
+        }
+    }
+    e / (p.width * p.height) as f64
+}
+
+#[test]
+fn interlaced_y4m_is_deinterlaced_unless_turned_off() {
+    // Weave two different moments into each picture (top field = frame k, bottom = k+7), the
+    // way an interlaced camera with motion looks, and flag it top-field-first.
+    let src = std::fs::read(testdata("testsrc2_320x240_15frames.y4m")).unwrap();
+    let head = src.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let size = 320 * 240 * 3 / 2;
+    let frames: Vec<&[u8]> = (0..15)
+        .map(|k| &src[head + k * (size + 6) + 6..][..size])
+        .collect();
+    let mut y4m = b"YUV4MPEG2 W320 H240 F30:1 It A1:1 C420jpeg\n".to_vec();
+    for k in 0..8 {
+        let (a, b) = (frames[k], frames[k + 7]);
+        let mut f = a.to_vec();
+        for y in (1..240).step_by(2) {
+            f[y * 320..(y + 1) * 320].copy_from_slice(&b[y * 320..(y + 1) * 320]);
+        }
+        y4m.extend_from_slice(b"FRAME\n");
+        y4m.extend_from_slice(&f);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("woven.y4m");
+    std::fs::write(&input, &y4m).unwrap();
+    let layer = r#"{"KeyFrameInterval":"00:00:02","H264Layers":[{"Bitrate":3000,"Width":320,"Height":240,"Type":"H264Layer"}],"Type":"H264Video"}"#;
+    let out = r#""Outputs":[{"FileName":"{Basename}_{Width}x{Height}_{VideoBitrate}.mp4","Format":{"Type":"MP4Format"}}]"#;
+    let on = preset(&format!(r#"{{"Version":1.0,"Codecs":[{layer}],{out}}}"#));
+    let off = preset(&format!(
+        r#"{{"Version":1.0,"Sources":[{{"Filters":{{"Deinterlace":{{"Mode":"Off"}}}}}}],"Codecs":[{layer}],{out}}}"#
+    ));
+    let comb = |p: &strata::Preset, dir: &str| {
+        let asset = strata::Encode::new(&input, p)
+            .run(&tmp.path().join(dir))
+            .unwrap();
+        let mut e = 0.0;
+        Media::open(&asset.files[0].path).decode_each(|f| e += comb_energy(&f));
+        e
+    };
+    let (e_on, e_off) = (comb(&on, "on"), comb(&off, "off"));
+    assert!(
+        e_on < 0.5 * e_off,
+        "deinterlaced comb {e_on:.1} vs woven {e_off:.1}"
+    );
+}

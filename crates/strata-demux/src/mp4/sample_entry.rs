@@ -120,6 +120,7 @@ fn parse_avc(
             pixel_aspect,
             frame_rate: None,
             rotation: 0,
+            top_field_first: None,
         },
     })
 }

@@ -117,3 +117,45 @@ pub fn no_leftovers(dir: &Path) {
         assert!(!n.ends_with(".mdat.tmp"), "leftover {n}");
     }
 }
+
+/// Decodes the video track of `m` in display order, handing each frame to `f` until it returns
+/// false (so a long input need not be decoded to its end). Returns the number of frames handed.
+pub fn decode_while(m: &Media, mut f: impl FnMut(Frame) -> bool) -> usize {
+    let t = m.track(TrackKind::Video).expect("video track");
+    let avcc = match &t.codec {
+        CodecParams::H264 { avcc, .. } => avcc.clone(),
+        c => panic!("not H.264: {c:?}"),
+    };
+    let mut d = strata_h264::Decoder::new(&avcc).expect("decoder");
+    let mut n = 0;
+    for p in m.demux.packets(t.id).unwrap() {
+        if let Some(fr) = d.decode(&p.unwrap()).expect("decodes cleanly") {
+            n += 1;
+            if !f(fr) {
+                return n;
+            }
+        }
+    }
+    for fr in d.flush().unwrap() {
+        n += 1;
+        if !f(fr) {
+            return n;
+        }
+    }
+    n
+}
+
+/// The first `n` pictures of `path` that the presentation shows (pictures hidden by the edit
+/// list dropped), in display order.
+pub fn shown_frames(path: &Path, n: usize) -> Vec<Frame> {
+    let m = Media::open(path);
+    let t = m.track(TrackKind::Video).expect("video track");
+    let mut out = Vec::new();
+    decode_while(&m, |f| {
+        if t.presentation_time(f.pts) >= 0 {
+            out.push(f);
+        }
+        out.len() < n
+    });
+    out
+}
