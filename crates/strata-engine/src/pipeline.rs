@@ -567,9 +567,9 @@ fn encode_layer(
     if let Some(a) = audio.as_mut() {
         a.write_until(&mut writer, None)?;
         let empty = to_movie(a.first_us - t0_us);
-        let edit = (empty > 0 || a.media_time > 0).then_some(EditList {
+        let edit = (empty > 0 || a.out_media_time > 0).then_some(EditList {
             empty_duration: empty,
-            media_time: a.media_time,
+            media_time: a.out_media_time,
             segment_duration: a.segment_movie,
         });
         writer.set_edits(1, edit).map_err(mux_err)?;
@@ -613,9 +613,9 @@ fn write_audio_file(
     ));
     let t0 = video_start.min(feed.first_us);
     let empty = rescale_round(feed.first_us - t0, i64::from(MOVIE_TIMESCALE), 1_000_000);
-    let edit = (empty > 0 || feed.media_time > 0).then_some(EditList {
+    let edit = (empty > 0 || feed.out_media_time > 0).then_some(EditList {
         empty_duration: empty,
-        media_time: feed.media_time,
+        media_time: feed.out_media_time,
         segment_duration: feed.segment_movie,
     });
     writer.set_edits(0, edit).map_err(mux_err)?;
@@ -694,9 +694,12 @@ struct AudioFeed<'a> {
     /// Presentation µs of the track's media time 0 (its empty edit), before media_time.
     base_us: i64,
     ts: i64,
-    /// Media time hidden at the start (encoder priming), kept as the output edit unless
-    /// trimming dropped those packets anyway.
+    /// Media time hidden at the start of the input track (encoder priming); packet times are
+    /// always computed with it.
     media_time: i64,
+    /// The media time written into the output edit: the input's, or 0 once trimming dropped
+    /// the priming packets anyway.
+    out_media_time: i64,
     /// Output edit duration (movie ticks), 0 = to the end.
     segment_movie: i64,
     /// Presentation µs of the first audio that plays.
@@ -745,6 +748,7 @@ impl<'a> AudioFeed<'a> {
                     base_us: start,
                     ts: i64::from(rate),
                     media_time: 0,
+                    out_media_time: 0,
                     segment_movie: 0,
                     first_us: start,
                     end_us: None,
@@ -759,6 +763,7 @@ impl<'a> AudioFeed<'a> {
             base_us: timeline.audio_start_us.unwrap_or(0),
             ts: i64::from(a.time_base.ticks_per_second()),
             media_time: a.edits.map_or(0, |e| e.media_time.max(0)),
+            out_media_time: a.edits.map_or(0, |e| e.media_time.max(0)),
             segment_movie: a.edits.map_or(0, |e| {
                 rescale_round(
                     e.segment_duration,
@@ -776,17 +781,26 @@ impl<'a> AudioFeed<'a> {
         if let Some(start) = trim.start_us.filter(|&s| s > feed.first_us) {
             // Drop the audio before the trim start; the first kept packet plays from its own
             // start, so the priming edit and the original segment length no longer apply.
+            // Keep the packet that straddles the start and hide its head with the edit, so the
+            // audio starts exactly with the trimmed video.
             let (base, mt, ts) = (feed.base_us, feed.media_time, feed.ts);
             while let Some(Ok(p)) = feed.it.peek() {
-                if packet_us(base, mt, ts, p) >= start {
+                let end = packet_us(base, mt, ts, p) + rescale_round(p.duration, 1_000_000, ts);
+                if end > start {
                     break;
                 }
                 feed.it.next();
             }
+            feed.out_media_time = 0;
             if let Some(Ok(p)) = feed.it.peek() {
-                feed.first_us = packet_us(base, mt, ts, p);
+                let p_us = packet_us(base, mt, ts, p);
+                if p_us < start {
+                    feed.out_media_time = rescale_round(start - p_us, ts, 1_000_000);
+                    feed.first_us = start;
+                } else {
+                    feed.first_us = p_us;
+                }
             }
-            feed.media_time = 0;
             feed.segment_movie = 0;
         } else if let Some(end) = feed.end_us {
             let kept = (end - feed.first_us).max(0);

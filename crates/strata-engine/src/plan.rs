@@ -3,7 +3,7 @@
 use crate::{EncodeOptions, EngineError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use strata_core::{CodecParams, Rational, Track, TrackKind};
+use strata_core::{rescale_round, CodecParams, Rational, Track, TrackKind};
 use strata_demux::Demuxer;
 use strata_h264::{EncoderConfig, EntropyMode, Profile, Speed};
 use strata_preset::{FileNameVars, Preset};
@@ -468,6 +468,42 @@ impl Plan {
                     message: format!(
                         "FileName {:?} expands to {:?}, the name of the asset's own manifest: layer {} would be overwritten",
                         mp4_pattern, l.file_name, l.index
+                    ),
+                }
+                .into());
+            }
+        }
+        if let Some(o) = &filters.overlay {
+            let base = input.parent().unwrap_or(Path::new("."));
+            let p = base.join(&o.source);
+            if !p.is_file() {
+                return Err(strata_preset::PresetError::Invalid {
+                    field: "Sources[0].Filters.VideoOverlay.Source".into(),
+                    message: format!(
+                        "Sources[0].Filters.VideoOverlay.Source {:?}: no such file {}",
+                        o.source,
+                        p.display()
+                    ),
+                }
+                .into());
+            }
+        }
+        if let Some(start) = trim.start_us {
+            let first = video.edits.map_or(0, |e| {
+                rescale_round(
+                    e.empty_duration,
+                    1_000_000,
+                    i64::from(video.movie_time_base.ticks_per_second()),
+                )
+            });
+            let end = first + rescale_round(video.duration, 1_000_000, ts);
+            if !black_video && start >= end {
+                return Err(strata_preset::PresetError::Invalid {
+                    field: "Sources[0].StartTime".into(),
+                    message: format!(
+                        "Sources[0].StartTime {:.3} s is at or past the end of the input ({:.3} s)",
+                        start as f64 / 1e6,
+                        end as f64 / 1e6
                     ),
                 }
                 .into());

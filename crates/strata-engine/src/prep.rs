@@ -25,9 +25,11 @@ impl Prep {
             Some(spec) => {
                 let base = plan.input.parent().unwrap_or(std::path::Path::new("."));
                 let path = base.join(&spec.source);
-                let img = strata_scale::Overlay::load(&path).map_err(|e| EngineError::Io {
-                    path: path.clone(),
-                    source: std::io::Error::other(format!("overlay image: {e}")),
+                let img = strata_scale::Overlay::load(&path).map_err(|e| {
+                    EngineError::Preset(strata_preset::PresetError::Invalid {
+                        field: "Sources[0].Filters.VideoOverlay.Source".into(),
+                        message: e.to_string(),
+                    })
                 })?;
                 let img = match (spec.width, spec.height) {
                     (Some(w), Some(h)) => img.resized(w, h),
