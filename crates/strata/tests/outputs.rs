@@ -313,3 +313,25 @@ fn interlaced_y4m_is_deinterlaced_unless_turned_off() {
         "deinterlaced comb {e_on:.1} vs woven {e_off:.1}"
     );
 }
+
+#[test]
+fn portrait_input_gets_portrait_pictures_in_landscape_boxes() {
+    // Coded 720x1280 with no rotation flag: AutoSize fits it inside each 16:9 box.
+    let Some(input) = testmedia("gen/portrait_720x1280_3s.mp4") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let asset = strata::encode(&input, "H264 Multiple Bitrate 720p", tmp.path().join("a")).unwrap();
+    let sizes: Vec<_> = asset.files.iter().map(|f| (f.width, f.height)).collect();
+    assert_eq!(
+        sizes,
+        [
+            (406, 720),
+            (304, 540),
+            (304, 540),
+            (202, 360),
+            (202, 360),
+            (102, 180)
+        ]
+    );
+}
