@@ -27,7 +27,7 @@ enum Command {
         /// A system preset name, e.g. "H264 Multiple Bitrate 720p".
         #[arg(long, conflicts_with = "preset_file")]
         preset: Option<String>,
-        /// A custom preset in the MES JSON schema.
+        /// A custom preset in the MES JSON or XML schema.
         #[arg(long)]
         preset_file: Option<PathBuf>,
         /// The asset folder to create.
@@ -100,7 +100,8 @@ fn run(cli: Cli) -> Result<()> {
                         .aac_audio()
                         .map(|a| format!("{} {}ch {}kbps", a.profile, a.channels, a.bitrate))
                         .unwrap_or_else(|| "-".into());
-                    println!("{name:<50} {layers:>2} layers  {top:<10} {audio}");
+                    let noun = if layers == 1 { "layer " } else { "layers" };
+                    println!("{name:<50} {layers:>2} {noun}  {top:<10} {audio}");
                 }
                 for kind in strata::preset::AutoKind::ALL {
                     println!(
@@ -111,7 +112,8 @@ fn run(cli: Cli) -> Result<()> {
                 for name in strata::preset::legacy_preset_names() {
                     let p = strata::preset::system_preset(name)?;
                     let layers = p.h264_video().map_or(0, |v| v.h264_layers.len());
-                    println!("{name:<50} {layers:>2} layers  (legacy Azure Media Encoder name)");
+                    let noun = if layers == 1 { "layer " } else { "layers" };
+                    println!("{name:<50} {layers:>2} {noun}  (legacy Azure Media Encoder name)");
                 }
                 Ok(())
             }
@@ -234,19 +236,28 @@ fn encode(
         strata::AudioHandling::PassedThrough {
             channels,
             sample_rate,
-        } => println!(
-            "audio: input AAC ({channels} ch, {sample_rate} Hz) passed through unchanged into every layer"
-        ),
+        } => {
+            let into = if asset.audio_file.is_some() {
+                "into its own audio-only MP4 (NonInterleaved)"
+            } else {
+                "into every layer"
+            };
+            println!(
+                "audio: input AAC ({channels} ch, {sample_rate} Hz) passed through unchanged {into}"
+            )
+        }
     }
     for w in &asset.warnings {
         println!("warning: {w}");
     }
-    let frames = asset.files.first().map_or(0, |f| f.frames);
-    println!(
-        "wrote {} in {secs:.1} s ({:.1} source frames/s)",
-        asset.dir.display(),
-        frames as f64 / secs.max(1e-3)
-    );
+    match asset.files.first().map(|f| f.frames) {
+        Some(frames) => println!(
+            "wrote {} in {secs:.1} s ({:.1} source frames/s)",
+            asset.dir.display(),
+            frames as f64 / secs.max(1e-3)
+        ),
+        None => println!("wrote {} in {secs:.1} s", asset.dir.display()),
+    }
     Ok(())
 }
 

@@ -134,13 +134,14 @@ pub(crate) fn run(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| abs.clone());
     if !parent.is_dir() {
-        return Err(EngineError::Io {
+        // `--output out/asset` on a fresh checkout: make the parents, like `mkdir -p`.
+        std::fs::create_dir_all(&parent).map_err(|e| EngineError::Io {
             path: output_dir.to_path_buf(),
             source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("the parent folder {} does not exist", parent.display()),
+                e.kind(),
+                format!("cannot create the parent folder {}: {e}", parent.display()),
             ),
-        });
+        })?;
     }
     if exists {
         // Replacing a folder that holds the input (or is the working folder above it) would

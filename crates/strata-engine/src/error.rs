@@ -93,7 +93,7 @@ pub enum EngineError {
         source: std::io::Error,
     },
     /// The output folder exists and holds files.
-    #[error("{}: the output folder exists and is not empty (choose another or allow overwriting)", path.display())]
+    #[error("{}: the output folder exists and is not empty (choose another, or pass --overwrite / EncodeOptions::overwrite)", path.display())]
     OutputExists {
         /// The output folder.
         path: PathBuf,

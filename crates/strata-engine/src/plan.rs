@@ -120,6 +120,20 @@ fn source_geometry(path: &Path, video: &Track) -> Result<(u32, u32, Rational), E
     }
 }
 
+/// Mean bitrate of a track in kbps, from its sample sizes (audio tracks are small to read).
+fn track_kbps(demuxer: &dyn Demuxer, t: &Track) -> u32 {
+    let secs = t.duration as f64 / f64::from(t.time_base.ticks_per_second());
+    let bytes: u64 = demuxer
+        .packets(t.id)
+        .map(|it| it.filter_map(Result::ok).map(|p| p.data.len() as u64).sum())
+        .unwrap_or(0);
+    if secs > 0.0 {
+        (bytes as f64 * 8.0 / secs / 1000.0).round() as u32
+    } else {
+        0
+    }
+}
+
 /// Frame rate of inserted black video: MES did not document one; 30 fps keeps players happy
 /// and costs almost nothing to encode.
 const BLACK_FPS: u32 = 30;
@@ -374,6 +388,12 @@ impl Plan {
                         reason: e.to_string(),
                     }
                 })?;
+            if !l.level.trim().eq_ignore_ascii_case("auto") && !l.level.trim().is_empty() {
+                warnings.push(format!(
+                    "H264Layers[{index}].Level {} is not forced: OpenH264 signals the lowest level that fits the layer",
+                    l.level
+                ));
+            }
             if !l.frame_rate.is_same_as_input() {
                 warnings.push(format!(
                     "H264Layers[{index}].FrameRate {}/{} is not applied yet: the layer keeps the input frame rate",
@@ -546,8 +566,9 @@ impl Plan {
         .then(|| {
             let (ch, kbps) = match (&audio, aac) {
                 (Some(t), _) => match &t.codec {
+                    // Passed through: name it after what it is, not the preset's target.
                     CodecParams::Aac { audio, .. } => {
-                        (u32::from(audio.channels), aac.map_or(0, |a| a.bitrate))
+                        (u32::from(audio.channels), track_kbps(demuxer.as_ref(), t))
                     }
                     _ => (2, 0),
                 },

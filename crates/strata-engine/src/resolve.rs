@@ -80,13 +80,14 @@ pub fn resolve_preset(
     } else {
         (dw, vp.height)
     };
-    // The input's video bitrate, from the file size less a typical audio track: the ladder
-    // only needs it to stay below the source, so an estimate within ~10 % is enough.
-    let file_bits = std::fs::metadata(input).map(|m| m.len() * 8).unwrap_or(0) as f64;
-    let video_kbps = (secs > 0.0 && file_bits > 0.0).then(|| {
-        let audio_kbps = if has_audio { 128.0 } else { 0.0 };
-        ((file_bits / secs / 1000.0) - audio_kbps).max(50.0) as u32
-    });
+    // The input's video bitrate from its sample sizes (the ladder must stay under it; a
+    // file-size estimate overshoots when the audio is large, e.g. 5.1 at 384 kbps).
+    let mut video_bytes = 0u64;
+    for p in demuxer.packets(video.id).map_err(input_err)? {
+        video_bytes += p.map_err(input_err)?.data.len() as u64;
+    }
+    let video_kbps = (secs > 0.0 && video_bytes > 0)
+        .then(|| ((video_bytes as f64 * 8.0 / secs / 1000.0) as u32).max(1));
     let complexity = match kind {
         AutoKind::ContentAdaptive => Some(crate::probe::content_complexity(
             demuxer.as_ref(),
