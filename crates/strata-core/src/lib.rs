@@ -15,7 +15,9 @@ pub use frame::{Frame, PixelFormat, Plane};
 pub use limits::Limits;
 pub use packet::Packet;
 pub use time::{rescale_round, Rational, TimeBase};
-pub use track::{AudioParams, CodecParams, EditList, Track, TrackKind, VideoParams};
+pub use track::{
+    AudioParams, CodecParams, EditList, Track, TrackKind, VideoParams, AAC_SAMPLE_RATES,
+};
 
 /// Errors raised by the spine types themselves (invalid arguments to constructors).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -31,6 +31,12 @@ pub struct VideoParams {
     pub top_field_first: Option<bool>,
 }
 
+/// The MPEG-4 audio sampling-frequency table (ISO 14496-3 `samplingFrequencyIndex` 0..=12),
+/// shared by AudioSpecificConfig readers and writers.
+pub const AAC_SAMPLE_RATES: [u32; 13] = [
+    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
+
 /// Facts about an audio track.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioParams {
@@ -129,6 +135,27 @@ impl Track {
     /// The presentation time (in track ticks, on the movie timeline where 0 is the start of the
     /// presentation) of a sample whose composition time is `pts`: the edit list applied.
     pub fn presentation_time(&self, pts: i64) -> i64 {
+        self.presentation_ticks(pts)
+    }
+
+    /// The same presentation time in microseconds, each part rounded once (no detour through
+    /// track ticks, so sub-tick empty edits keep their precision).
+    pub fn presentation_us(&self, pts: i64) -> i64 {
+        let ts = i64::from(self.time_base.ticks_per_second());
+        match self.edits {
+            Some(e) => {
+                crate::rescale_round(pts - e.media_time, 1_000_000, ts)
+                    + crate::rescale_round(
+                        e.empty_duration,
+                        1_000_000,
+                        i64::from(self.movie_time_base.ticks_per_second()),
+                    )
+            }
+            None => crate::rescale_round(pts, 1_000_000, ts),
+        }
+    }
+
+    fn presentation_ticks(&self, pts: i64) -> i64 {
         match self.edits {
             Some(e) => {
                 pts - e.media_time

@@ -34,7 +34,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
-mod mp4;
+pub(crate) mod mp4;
 mod y4m;
 
 pub use error::DemuxError;

@@ -141,20 +141,7 @@ fn parse_header(line: &[u8], limits: &Limits) -> Result<Header, DemuxError> {
             what: format!("odd size {width}x{height}"),
         });
     }
-    if width > limits.max_width {
-        return Err(DemuxError::LimitExceeded {
-            what: "picture width",
-            value: u64::from(width),
-            limit: u64::from(limits.max_width),
-        });
-    }
-    if height > limits.max_height {
-        return Err(DemuxError::LimitExceeded {
-            what: "picture height",
-            value: u64::from(height),
-            limit: u64::from(limits.max_height),
-        });
-    }
+    crate::mp4::sample_entry::check_size(width, height, limits)?;
     Ok(Header {
         width,
         height,

@@ -231,31 +231,22 @@ pub(crate) fn run(
 
 /// Presentation time in µs of a video pts on the input's movie timeline (edit list applied).
 pub(crate) fn video_presentation_us(plan: &Plan, pts: i64) -> i64 {
-    let v = &plan.video;
-    let ts = i64::from(v.time_base.ticks_per_second());
-    match v.edits {
-        Some(e) => {
-            rescale_round(pts - e.media_time, 1_000_000, ts)
-                + rescale_round(
-                    e.empty_duration,
-                    1_000_000,
-                    i64::from(v.movie_time_base.ticks_per_second()),
-                )
-        }
-        None => rescale_round(pts, 1_000_000, ts),
-    }
+    plan.video.presentation_us(pts)
 }
 
+/// Where the output video is expected to start before any picture is decoded: the trim start,
+/// or the first presented instant of the track. Used by audio written apart from the layers.
+fn expected_video_start_us(plan: &Plan) -> i64 {
+    let first = plan.video.edits.map_or(0, |e| e.media_time);
+    plan.trim
+        .start_us
+        .unwrap_or(0)
+        .max(video_presentation_us(plan, first))
+}
+
+/// Presentation µs at which an audio track starts playing (its leading empty edit).
 fn audio_start_us(a: &Track) -> i64 {
-    let ts = i64::from(a.time_base.ticks_per_second());
-    match a.edits {
-        Some(e) => rescale_round(
-            e.empty_duration,
-            1_000_000,
-            i64::from(a.movie_time_base.ticks_per_second()),
-        ),
-        None => rescale_round(0, 1_000_000, ts),
-    }
+    a.presentation_us(a.edits.map_or(0, |e| e.media_time))
 }
 
 fn decode_stage(
@@ -607,10 +598,7 @@ fn write_audio_file(
     feed.write_until(&mut writer, None)?;
     // Keep the offset against the video: the video starts at its first presented picture (or
     // the trim start).
-    let video_start = plan.trim.start_us.unwrap_or(0).max(video_presentation_us(
-        plan,
-        plan.video.edits.map_or(0, |e| e.media_time),
-    ));
+    let video_start = expected_video_start_us(plan);
     let t0 = video_start.min(feed.first_us);
     let empty = rescale_round(feed.first_us - t0, i64::from(MOVIE_TIMESCALE), 1_000_000);
     let edit = (empty > 0 || feed.out_media_time > 0).then_some(EditList {
@@ -722,10 +710,7 @@ impl<'a> AudioFeed<'a> {
             AudioSource::Input(a) => a,
             AudioSource::Silence { channels, rate } => {
                 // Silence starts with the video and lasts as long.
-                let start = plan.trim.start_us.unwrap_or(0).max(video_presentation_us(
-                    plan,
-                    plan.video.edits.map_or(0, |e| e.media_time),
-                ));
+                let start = expected_video_start_us(plan);
                 let frames = (plan.duration_secs * f64::from(rate) / 1024.0)
                     .ceil()
                     .max(1.0) as i64;

@@ -120,13 +120,22 @@ fn source_geometry(path: &Path, video: &Track) -> Result<(u32, u32, Rational), E
     }
 }
 
+/// Sum of a track's sample sizes (reads every sample once).
+pub(crate) fn track_payload_bytes(
+    demuxer: &dyn Demuxer,
+    t: &Track,
+) -> Result<u64, strata_demux::DemuxError> {
+    let mut bytes = 0u64;
+    for p in demuxer.packets(t.id)? {
+        bytes += p?.data.len() as u64;
+    }
+    Ok(bytes)
+}
+
 /// Mean bitrate of a track in kbps, from its sample sizes (audio tracks are small to read).
 fn track_kbps(demuxer: &dyn Demuxer, t: &Track) -> u32 {
     let secs = t.duration as f64 / f64::from(t.time_base.ticks_per_second());
-    let bytes: u64 = demuxer
-        .packets(t.id)
-        .map(|it| it.filter_map(Result::ok).map(|p| p.data.len() as u64).sum())
-        .unwrap_or(0);
+    let bytes = track_payload_bytes(demuxer, t).unwrap_or(0);
     if secs > 0.0 {
         (bytes as f64 * 8.0 / secs / 1000.0).round() as u32
     } else {

@@ -21,29 +21,7 @@ pub fn resolve_preset(
     options: &EncodeOptions,
 ) -> Result<Preset, EngineError> {
     let Some(kind) = AutoKind::from_preset_name(name) else {
-        return match strata_preset::system_preset(name) {
-            Err(strata_preset::PresetError::UnknownPreset {
-                name,
-                mut suggestions,
-            }) => {
-                // The catalogue does not know the input-driven names; offer them too.
-                let q = name.trim().to_lowercase();
-                for kind in AutoKind::ALL {
-                    let n = kind.preset_name();
-                    let l = n.to_lowercase();
-                    if (edit_distance(&q, &l) <= 3
-                        || l.contains(&q)
-                        || (q.len() > 3 && q.contains(&l)))
-                        && !suggestions.iter().any(|s| s == n)
-                    {
-                        suggestions.insert(0, n.to_string());
-                    }
-                }
-                suggestions.truncate(3);
-                Err(strata_preset::PresetError::UnknownPreset { name, suggestions }.into())
-            }
-            other => Ok(other?),
-        };
+        return Ok(strata_preset::system_preset(name)?);
     };
     let input_err = |source| EngineError::Input {
         path: input.to_path_buf(),
@@ -82,10 +60,8 @@ pub fn resolve_preset(
     };
     // The input's video bitrate from its sample sizes (the ladder must stay under it; a
     // file-size estimate overshoots when the audio is large, e.g. 5.1 at 384 kbps).
-    let mut video_bytes = 0u64;
-    for p in demuxer.packets(video.id).map_err(input_err)? {
-        video_bytes += p.map_err(input_err)?.data.len() as u64;
-    }
+    let video_bytes =
+        crate::plan::track_payload_bytes(demuxer.as_ref(), &video).map_err(input_err)?;
     let video_kbps = (secs > 0.0 && video_bytes > 0)
         .then(|| ((video_bytes as f64 * 8.0 / secs / 1000.0) as u32).max(1));
     let complexity = match kind {
@@ -104,19 +80,4 @@ pub fn resolve_preset(
         has_audio,
     };
     Ok(auto_preset(kind, &facts, complexity))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

@@ -64,13 +64,12 @@ pub(crate) fn silent_frame(channels: u16) -> Vec<u8> {
     b.finish()
 }
 
-const RATES: [u32; 13] = [
-    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-];
-
 /// AudioSpecificConfig for AAC-LC at `rate` Hz with 1 or 2 channels.
 pub(crate) fn audio_specific_config(channels: u16, rate: u32) -> Vec<u8> {
-    let idx = RATES.iter().position(|&r| r == rate).unwrap_or(3) as u16;
+    let idx = strata_core::AAC_SAMPLE_RATES
+        .iter()
+        .position(|&r| r == rate)
+        .unwrap_or(3) as u16;
     let ch = if channels == 1 { 1 } else { 2 };
     let v: u16 = (2 << 11) | (idx << 7) | (ch << 3);
     v.to_be_bytes().to_vec()

@@ -122,6 +122,7 @@ fn suggest(wanted: &str) -> Vec<String> {
     let limit = (query.chars().count() / 3).max(3);
     let mut scored: Vec<(usize, &str)> = system_preset_names()
         .chain(legacy_preset_names())
+        .chain(crate::AutoKind::ALL.iter().map(|k| k.preset_name()))
         .filter_map(|name| {
             let lower = name.to_lowercase();
             let substring = lower.contains(&query) || (lower.len() >= 4 && query.contains(&lower));

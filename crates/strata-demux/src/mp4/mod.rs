@@ -6,7 +6,7 @@
 
 mod bytes;
 mod fragments;
-mod sample_entry;
+pub(crate) mod sample_entry;
 mod sample_table;
 
 use crate::{DemuxError, Demuxer};

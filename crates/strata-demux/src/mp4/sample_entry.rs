@@ -323,12 +323,9 @@ impl Bits<'_> {
     }
 
     fn rate(&mut self) -> Option<u32> {
-        const RATES: [u32; 13] = [
-            96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-        ];
         match self.read(4)? {
             15 => self.read(24),
-            i => RATES.get(i as usize).copied(),
+            i => strata_core::AAC_SAMPLE_RATES.get(i as usize).copied(),
         }
     }
 }
