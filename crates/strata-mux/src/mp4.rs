@@ -2,66 +2,12 @@
 //! whole file has arrived. Sample data streams to a temporary file while encoding; `finish`
 //! writes `ftyp` + `moov` + `mdat` and deletes the temporary file.
 
-use crate::boxes::BoxBuf;
-use crate::MuxError;
+use crate::boxes::{self, BoxBuf};
+use crate::{MuxError, Sample, TrackConfig, TrackSpec};
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use strata_core::EditList;
-
-/// What a track carries, with its decoder configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TrackSpec {
-    /// H.264 video. `avcc` may be empty at creation and set later with
-    /// [`Mp4Writer::set_avcc`] (the encoder knows it after its first frame).
-    H264 {
-        /// Coded width.
-        width: u32,
-        /// Coded height.
-        height: u32,
-        /// AVCDecoderConfigurationRecord.
-        avcc: Vec<u8>,
-        /// Pixel aspect ratio (h_spacing, v_spacing) when not square.
-        pixel_aspect: Option<(u32, u32)>,
-    },
-    /// AAC audio.
-    Aac {
-        /// AudioSpecificConfig.
-        asc: Vec<u8>,
-        /// MPEG-4 object type indication (0x40 for AAC).
-        object_type: u8,
-        /// Channel count.
-        channels: u16,
-        /// Sample rate in Hz.
-        sample_rate: u32,
-    },
-}
-
-/// A track to create.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrackConfig {
-    /// Codec and configuration.
-    pub spec: TrackSpec,
-    /// Ticks per second of the track's sample times.
-    pub timescale: u32,
-    /// ISO-639-2/T language ("und" when unknown).
-    pub language: String,
-    /// Edit list (durations in movie ticks), e.g. an A/V offset or AAC priming.
-    pub edits: Option<EditList>,
-}
-
-/// One sample to append.
-#[derive(Debug, Clone, Copy)]
-pub struct Sample<'a> {
-    /// Payload (length-prefixed NAL units for H.264, a raw AAC frame for audio).
-    pub data: &'a [u8],
-    /// Duration in track ticks.
-    pub duration: u32,
-    /// Presentation minus decode time, in track ticks.
-    pub cts_offset: i32,
-    /// Random access point.
-    pub sync: bool,
-}
 
 /// Per-track facts after [`Mp4Writer::finish`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,16 +175,7 @@ impl Mp4Writer {
             .max()
             .unwrap_or(0);
         b.begin(b"moov");
-        b.begin_full(b"mvhd", 1, 0)
-            .u64(0)
-            .u64(0)
-            .u32(mts)
-            .u64(movie_dur)
-            .u32(0x0001_0000)
-            .u16(0x0100)
-            .zeros(10);
-        matrix(&mut b);
-        b.zeros(24).u32(self.tracks.len() as u32 + 1).end();
+        boxes::mvhd::write(&mut b, mts, movie_dur, self.tracks.len() as u32 + 1);
         for i in 0..self.tracks.len() {
             self.trak(&mut b, i, shift, co64);
         }
@@ -268,37 +205,17 @@ impl Mp4Writer {
         let c = &self.configs[i];
         let t = &self.tracks[i];
         let media_dur = self.track_duration(i);
-        let (is_video, w, h) = match &c.spec {
-            TrackSpec::H264 {
-                width,
-                height,
-                pixel_aspect,
-                ..
-            } => {
-                let dw = match pixel_aspect {
-                    Some((hs, vs)) if *vs > 0 => {
-                        u64::from(*width) * u64::from(*hs) / u64::from(*vs)
-                    }
-                    _ => u64::from(*width),
-                };
-                (true, dw as u32, *height)
-            }
-            TrackSpec::Aac { .. } => (false, 0, 0),
-        };
+        let is_video = matches!(c.spec, TrackSpec::H264 { .. });
+        let (w, h) = crate::fmp4::display_size(&c.spec);
         b.begin(b"trak");
-        b.begin_full(b"tkhd", 1, 3)
-            .u64(0)
-            .u64(0)
-            .u32(i as u32 + 1)
-            .u32(0)
-            .u64(self.track_movie_duration(i))
-            .zeros(8)
-            .u16(0)
-            .u16(if is_video { 0 } else { 1 })
-            .u16(if is_video { 0 } else { 0x0100 })
-            .u16(0);
-        matrix(b);
-        b.u32(w << 16).u32(h << 16).end();
+        boxes::tkhd::write(
+            b,
+            i as u32 + 1,
+            self.track_movie_duration(i),
+            !is_video,
+            w,
+            h,
+        );
         if let Some(e) = c.edits {
             let mut entries = Vec::new();
             if e.empty_duration > 0 {
@@ -312,74 +229,26 @@ impl Mp4Writer {
                     / u64::from(c.timescale)
             };
             entries.push((seg, e.media_time.max(0)));
-            b.begin(b"edts")
-                .begin_full(b"elst", 1, 0)
-                .u32(entries.len() as u32);
-            for (d, m) in entries {
-                b.u64(d).u64(m as u64).u16(1).u16(0);
-            }
-            b.end().end();
+            boxes::elst::write(b, &entries);
         }
         b.begin(b"mdia");
-        b.begin_full(b"mdhd", 1, 0)
-            .u64(0)
-            .u64(0)
-            .u32(c.timescale)
-            .u64(media_dur)
-            .u16(pack_language(&c.language))
-            .u16(0)
-            .end();
-        let (handler, name): (&[u8; 4], &[u8]) = if is_video {
-            (b"vide", b"VideoHandler\0")
-        } else {
-            (b"soun", b"SoundHandler\0")
-        };
-        b.begin_full(b"hdlr", 0, 0)
-            .u32(0)
-            .bytes(handler)
-            .zeros(12)
-            .bytes(name)
-            .end();
+        boxes::mdhd::write(b, c.timescale, media_dur, &c.language);
+        boxes::hdlr::write(b, is_video);
         b.begin(b"minf");
         if is_video {
-            b.begin_full(b"vmhd", 0, 1).zeros(8).end();
+            boxes::vmhd::write(b);
         } else {
-            b.begin_full(b"smhd", 0, 0).zeros(4).end();
+            boxes::smhd::write(b);
         }
-        b.begin(b"dinf")
-            .begin_full(b"dref", 0, 0)
-            .u32(1)
-            .begin_full(b"url ", 0, 1)
-            .end()
-            .end()
-            .end();
+        boxes::dinf::write(b);
         b.begin(b"stbl");
-        b.begin_full(b"stsd", 0, 0).u32(1);
-        sample_entry(b, &c.spec);
-        b.end();
-        // stts: run-length of durations.
-        let runs = rle(&t.durations);
-        b.begin_full(b"stts", 0, 0).u32(runs.len() as u32);
-        for (n, d) in runs {
-            b.u32(n).u32(d);
-        }
-        b.end();
+        boxes::stsd::write(b, &c.spec);
+        boxes::stts::write(b, &rle(&t.durations));
         if t.cts.iter().any(|&o| o != 0) {
-            let neg = t.cts.iter().any(|&o| o < 0);
-            let runs = rle(&t.cts);
-            b.begin_full(b"ctts", u8::from(neg), 0)
-                .u32(runs.len() as u32);
-            for (n, o) in runs {
-                b.u32(n).i32(o);
-            }
-            b.end();
+            boxes::ctts::write(b, &rle(&t.cts));
         }
         if is_video && t.syncs.len() != t.sizes.len() {
-            b.begin_full(b"stss", 0, 0).u32(t.syncs.len() as u32);
-            for &s in &t.syncs {
-                b.u32(s);
-            }
-            b.end();
+            boxes::stss::write(b, &t.syncs);
         }
         // stsc: one entry per run of chunks with the same sample count.
         let counts: Vec<u32> = t
@@ -397,28 +266,9 @@ impl Mp4Writer {
                 stsc.push((k as u32 + 1, n));
             }
         }
-        b.begin_full(b"stsc", 0, 0).u32(stsc.len() as u32);
-        for (first, n) in stsc {
-            b.u32(first).u32(n).u32(1);
-        }
-        b.end();
-        b.begin_full(b"stsz", 0, 0).u32(0).u32(t.sizes.len() as u32);
-        for &s in &t.sizes {
-            b.u32(s);
-        }
-        b.end();
-        if co64 {
-            b.begin_full(b"co64", 0, 0).u32(t.chunks.len() as u32);
-            for &(o, _) in &t.chunks {
-                b.u64(o + shift);
-            }
-        } else {
-            b.begin_full(b"stco", 0, 0).u32(t.chunks.len() as u32);
-            for &(o, _) in &t.chunks {
-                b.u32((o + shift) as u32);
-            }
-        }
-        b.end();
+        boxes::stsc::write(b, &stsc);
+        boxes::stsz::write(b, &t.sizes);
+        boxes::stco::write(b, t.chunks.iter().map(|&(o, _)| o + shift), co64);
         b.end().end().end().end();
     }
 
@@ -436,13 +286,15 @@ impl Mp4Writer {
         }
         self.mdat.flush()?;
         let mut ftyp = BoxBuf::new();
-        ftyp.begin(b"ftyp")
-            .bytes(b"isom")
-            .u32(0x200)
-            .bytes(b"isomiso2avc1mp41")
-            .end();
-        let large = self.mdat_len + 8 > u64::from(u32::MAX);
-        let mdat_header = if large { 16 } else { 8 };
+        boxes::ftyp::write(
+            &mut ftyp,
+            b"ftyp",
+            b"isom",
+            0x200,
+            &[b"isom", b"iso2", b"avc1", b"mp41"],
+        );
+        let mdat_box_header = boxes::mdat::header(self.mdat_len);
+        let mdat_header = mdat_box_header.len();
         let probe = self.build_moov(0, false);
         let shift = (ftyp.buf.len() + probe.len() + mdat_header) as u64;
         let co64 = self.mdat_len + shift > u64::from(u32::MAX);
@@ -455,14 +307,7 @@ impl Mp4Writer {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&self.path)?);
         out.write_all(&ftyp.buf)?;
         out.write_all(&moov)?;
-        if large {
-            out.write_all(&1u32.to_be_bytes())?;
-            out.write_all(b"mdat")?;
-            out.write_all(&(self.mdat_len + 16).to_be_bytes())?;
-        } else {
-            out.write_all(&((self.mdat_len + 8) as u32).to_be_bytes())?;
-            out.write_all(b"mdat")?;
-        }
+        out.write_all(&mdat_box_header)?;
         let mut tmp = self
             .mdat
             .into_inner()
@@ -524,79 +369,84 @@ fn rle<T: Copy + PartialEq>(v: &[T]) -> Vec<(u32, T)> {
     out
 }
 
-fn matrix(b: &mut BoxBuf) {
-    for v in [0x0001_0000u32, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000] {
-        b.u32(v);
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn pack_language(lang: &str) -> u16 {
-    let l = lang.as_bytes();
-    if l.len() != 3 || !l.iter().all(u8::is_ascii_lowercase) {
-        return pack_language("und");
-    }
-    l.iter()
-        .fold(0u16, |acc, &c| (acc << 5) | u16::from(c - 0x60))
-}
-
-fn descriptor(b: &mut BoxBuf, tag: u8, body: &[u8]) {
-    b.u8(tag);
-    let n = body.len() as u32;
-    // Four-byte size form, as most muxers write it; decoders accept both.
-    b.u8(0x80 | ((n >> 21) & 0x7f) as u8)
-        .u8(0x80 | ((n >> 14) & 0x7f) as u8)
-        .u8(0x80 | ((n >> 7) & 0x7f) as u8)
-        .u8((n & 0x7f) as u8);
-    b.bytes(body);
-}
-
-fn sample_entry(b: &mut BoxBuf, spec: &TrackSpec) {
-    match spec {
-        TrackSpec::H264 {
-            width,
-            height,
-            avcc,
-            pixel_aspect,
-        } => {
-            b.begin(b"avc1").zeros(6).u16(1).zeros(16);
-            b.u16(*width as u16).u16(*height as u16);
-            b.u32(0x0048_0000).u32(0x0048_0000).u32(0).u16(1);
-            let mut name = [0u8; 32];
-            let label = b"Strata H.264";
-            name[0] = label.len() as u8;
-            name[1..=label.len()].copy_from_slice(label);
-            b.bytes(&name).u16(0x18).u16(0xffff);
-            b.begin(b"avcC").bytes(avcc).end();
-            if let Some((h, v)) = pixel_aspect {
-                b.begin(b"pasp").u32(*h).u32(*v).end();
-            }
-            b.end();
+    /// The progressive writer's bytes were captured before the box writers were shared with
+    /// the fragmented writer; any change to `testdata/progressive_small.mp4` is a behaviour
+    /// change of the MP4 output and must be deliberate.
+    #[test]
+    fn progressive_output_is_unchanged() {
+        let dir = std::env::temp_dir().join(format!("strata-mux-golden-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("small.mp4");
+        let video = TrackConfig {
+            spec: TrackSpec::H264 {
+                width: 64,
+                height: 48,
+                avcc: vec![
+                    1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0, 0x1f, 1, 0, 2, 0x68, 0xee,
+                ],
+                pixel_aspect: Some((4, 3)),
+            },
+            timescale: 15360,
+            language: "und".into(),
+            edits: Some(EditList {
+                empty_duration: 0,
+                media_time: 1024,
+                segment_duration: 0,
+            }),
+        };
+        let audio = TrackConfig {
+            spec: TrackSpec::Aac {
+                asc: vec![0x11, 0x90],
+                object_type: 0x40,
+                channels: 2,
+                sample_rate: 48000,
+            },
+            timescale: 48000,
+            language: "eng".into(),
+            edits: Some(EditList {
+                empty_duration: 10,
+                media_time: 2048,
+                segment_duration: 0,
+            }),
+        };
+        let mut w = Mp4Writer::create(&path, vec![video, audio], 1000).unwrap();
+        let cts = [1024, 2560, -512, 0, 512];
+        for i in 0..5u8 {
+            w.write_sample(
+                0,
+                Sample {
+                    data: &[i; 7],
+                    duration: 512,
+                    cts_offset: cts[usize::from(i)],
+                    sync: i == 0 || i == 3,
+                },
+            )
+            .unwrap();
+            w.write_sample(
+                1,
+                Sample {
+                    data: &[0xa0 + i; 5],
+                    duration: 1024,
+                    cts_offset: 0,
+                    sync: true,
+                },
+            )
+            .unwrap();
         }
-        TrackSpec::Aac {
-            asc,
-            object_type,
-            channels,
-            sample_rate,
-        } => {
-            b.begin(b"mp4a").zeros(6).u16(1).zeros(8);
-            b.u16(*channels).u16(16).u16(0).u16(0);
-            b.u32(if *sample_rate <= 0xffff {
-                sample_rate << 16
-            } else {
-                0
-            });
-            let mut dsi = BoxBuf::new();
-            descriptor(&mut dsi, 0x05, asc);
-            let mut dcd = BoxBuf::new();
-            dcd.u8(*object_type).u8(0x15).u8(0).u16(0).u32(0).u32(0);
-            dcd.bytes(&dsi.buf);
-            let mut es = BoxBuf::new();
-            es.u16(0).u8(0);
-            descriptor(&mut es, 0x04, &dcd.buf);
-            descriptor(&mut es, 0x06, &[0x02]);
-            b.begin_full(b"esds", 0, 0);
-            descriptor(b, 0x03, &es.buf);
-            b.end().end();
+        let report = w.finish().unwrap();
+        let got = std::fs::read(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let golden_path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/progressive_small.mp4");
+        if std::env::var_os("STRATA_BLESS").is_some() {
+            std::fs::write(&golden_path, &got).unwrap();
         }
+        let want = std::fs::read(&golden_path).unwrap();
+        assert_eq!(got, want);
+        assert_eq!(report.size, want.len() as u64);
     }
 }
