@@ -1,5 +1,7 @@
 //! The `strata` command.
 
+mod jobs;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -36,6 +38,21 @@ enum Command {
         /// Replace the output folder if it exists and is not empty.
         #[arg(long)]
         overwrite: bool,
+    },
+    /// Run MES jobs (chained tasks, templates) on a local asset store.
+    Job {
+        #[command(subcommand)]
+        command: jobs::JobCommand,
+    },
+    /// Store and list job templates.
+    Template {
+        #[command(subcommand)]
+        command: jobs::TemplateCommand,
+    },
+    /// Import, list and show assets in the store.
+    Asset {
+        #[command(subcommand)]
+        command: jobs::AssetCommand,
     },
     /// Work with the preset catalogue.
     Presets {
@@ -86,6 +103,9 @@ fn run(cli: Cli) -> Result<()> {
             output,
             overwrite,
         } => encode(input, preset, preset_file, output, overwrite),
+        Command::Job { command } => jobs::job(command),
+        Command::Template { command } => jobs::template(command),
+        Command::Asset { command } => jobs::asset(command),
         Command::Presets { command } => match command {
             PresetsCommand::List => {
                 for name in strata::preset::system_preset_names() {

@@ -111,4 +111,68 @@ pub enum EngineError {
         /// Why.
         reason: String,
     },
+    /// A job definition or template that breaks the MES job rules (the message is
+    /// [`strata_job::JobError`]'s, naming the task and the rule).
+    #[error("{0}")]
+    Job(#[from] strata_job::JobError),
+    /// A task whose Configuration is not a preset name, or an inline preset that does not
+    /// parse or validate.
+    #[error("{task}: Configuration: {source}")]
+    TaskConfiguration {
+        /// The task label (`task 0 "Encode"`).
+        task: String,
+        /// The preset error.
+        #[source]
+        source: strata_preset::PresetError,
+    },
+    /// A task this engine cannot run as written (e.g. several input assets).
+    #[error("{task}: {reason}")]
+    TaskUnsupported {
+        /// The task label.
+        task: String,
+        /// Why.
+        reason: String,
+    },
+    /// A job input that is missing or unreadable before anything runs.
+    #[error("JobInputAsset({index}) {}: {reason}", path.display())]
+    JobInput {
+        /// Index in `InputMediaAssets`.
+        index: usize,
+        /// The path given.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// An asset, job or template id that is not in the store.
+    #[error("{kind} {id} is not in the store {}", store.display())]
+    NotInStore {
+        /// "asset", "job" or "job template".
+        kind: &'static str,
+        /// The id as given.
+        id: String,
+        /// The store folder.
+        store: PathBuf,
+    },
+    /// A job template with this id is already stored; templates are immutable.
+    #[error("job template {id} already exists; templates cannot be changed, so create a new one (leave out \"Id\" to get a new id)")]
+    TemplateExists {
+        /// The id.
+        id: String,
+    },
+    /// A store record that cannot be read (corrupt JSON, wrong shape).
+    #[error("{}: damaged store record: {reason}", path.display())]
+    StoreRecord {
+        /// The record file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An asset that holds no file a task can read as media.
+    #[error("asset {id} has no media file to read (it holds {files})")]
+    NoMediaInAsset {
+        /// The asset id.
+        id: String,
+        /// Its file names, comma-separated.
+        files: String,
+    },
 }

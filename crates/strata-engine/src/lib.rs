@@ -10,9 +10,14 @@
 //! The asset is written into a hidden temporary folder beside the output folder and renamed
 //! into place only when every file is complete; on any error or cancellation the temporary
 //! folder is removed.
+//!
+//! Jobs (the MES job model of `strata-job`) run through [`run_job`] against an
+//! [`AssetStore`]: tasks in dependency order, independent ones concurrently, each output asset
+//! staged and moved into the store when complete, the job record persisted as it moves.
 
 mod asset;
 mod error;
+pub mod jobrun;
 mod pipeline;
 mod plan;
 mod prep;
@@ -20,13 +25,18 @@ pub mod probe;
 pub mod resolve;
 mod silence;
 pub mod sources;
+pub mod store;
 pub mod thumbs;
 pub mod thumbstage;
 
 pub use asset::{AudioHandling, OutputAsset, OutputFile};
 pub use error::EngineError;
+pub use jobrun::{error_code, prepare_job, run_job, JobEvent, JobEventFn, JobOptions};
 pub use plan::{LayerPlan, Plan};
 pub use resolve::resolve_preset;
+pub use store::{
+    AssetFileRecord, AssetRecord, AssetStore, FileKind, JobStatus, OutputAssetRecord, StoredJob,
+};
 pub use thumbstage::OutputImage;
 
 use std::path::Path;

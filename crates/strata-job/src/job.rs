@@ -499,6 +499,54 @@ impl Job {
         ))
     }
 
+    /// The job as JSON in the Media Services request-body shape (`Name`, `Priority`,
+    /// `TemplateId`, `InputMediaAssets` as strings — paths or asset ids — and `Tasks` with
+    /// their `TaskBody` XML), so [`Job::from_json`] reads back the same definition (with new
+    /// ids). Paths that are not UTF-8 are written lossily.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let inputs: Vec<serde_json::Value> = self
+            .inputs
+            .iter()
+            .map(|i| match i {
+                InputRef::Path(p) => p.to_string_lossy().into_owned().into(),
+                InputRef::AssetId(id) => id.to_string().into(),
+            })
+            .collect();
+        let tasks: Vec<serde_json::Value> = self
+            .tasks
+            .iter()
+            .map(|t| {
+                let mut m = serde_json::Map::new();
+                if let Some(n) = &t.name {
+                    m.insert("Name".into(), n.clone().into());
+                }
+                m.insert("Configuration".into(), t.configuration.clone().into());
+                m.insert("MediaProcessorId".into(), t.processor_id.clone().into());
+                m.insert("TaskBody".into(), t.body.to_xml().into());
+                m.insert("Priority".into(), t.priority.into());
+                m.insert("Options".into(), t.options.into());
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        let mut m = serde_json::Map::new();
+        if let Some(n) = &self.name {
+            m.insert("Name".into(), n.clone().into());
+        }
+        m.insert("Priority".into(), self.priority.into());
+        // The request-body shape takes Tasks or TemplateId, not both: a job whose template
+        // was applied is written with its tasks.
+        if let (Some(t), true) = (&self.template_id, self.tasks.is_empty()) {
+            m.insert("TemplateId".into(), t.to_string().into());
+        }
+        m.insert("InputMediaAssets".into(), inputs.into());
+        if !self.tasks.is_empty() {
+            m.insert("Tasks".into(), tasks.into());
+        }
+        serde_json::to_string_pretty(&serde_json::Value::Object(m))
+            .unwrap_or_else(|_| String::from("{}"))
+    }
+
     /// A human label for task `i`: `task 0 "Encode"` or `task 0`.
     #[must_use]
     pub fn label(&self, i: usize) -> String {

@@ -133,28 +133,35 @@ impl State {
         }
     }
 
-    /// A job's state from its tasks' states (§5.3: any failed task → Error): Error if any
-    /// task is in Error; else Canceling if any is Canceling; else Canceled if any is
-    /// Canceled; else Finished if all are; else Queued if all are Queued; else Processing if
-    /// any task is Processing or Finished; else Scheduled. No tasks → Queued.
+    /// A job's state from its tasks' states (§5.3: any failed task → Error, once the job is
+    /// over). While any task is still to run or running the job is not final, because a
+    /// failed task does not stop its siblings: Canceling if any task is Canceling; else
+    /// Queued if all are Queued; else Scheduled if nothing has started (all non-final tasks
+    /// Scheduled or Queued and none final); else Processing. When every task is final:
+    /// Error if any is in Error, else Canceled if any is Canceled, else Finished. No tasks →
+    /// Queued.
     #[must_use]
     pub fn aggregate(tasks: impl IntoIterator<Item = State> + Clone) -> State {
         let has = |s: State| tasks.clone().into_iter().any(|t| t == s);
         let all = |s: State| tasks.clone().into_iter().all(|t| t == s);
-        if has(State::Error) {
-            State::Error
-        } else if has(State::Canceling) {
+        let all_final = tasks.clone().into_iter().all(State::is_final);
+        let any_final = tasks.clone().into_iter().any(State::is_final);
+        if has(State::Canceling) {
             State::Canceling
-        } else if has(State::Canceled) {
-            State::Canceled
         } else if all(State::Queued) {
             State::Queued
-        } else if all(State::Finished) {
-            State::Finished
-        } else if has(State::Processing) || has(State::Finished) {
-            State::Processing
+        } else if !all_final {
+            if has(State::Processing) || any_final {
+                State::Processing
+            } else {
+                State::Scheduled
+            }
+        } else if has(State::Error) {
+            State::Error
+        } else if has(State::Canceled) {
+            State::Canceled
         } else {
-            State::Scheduled
+            State::Finished
         }
     }
 }

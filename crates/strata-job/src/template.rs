@@ -312,6 +312,45 @@ impl JobTemplate {
         s
     }
 
+    /// The template as JSON in the `POST /API/JobTemplates` body shape, with its `Id`, so
+    /// [`JobTemplate::from_json`] reads back the same template (a store keeps this text).
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let tasks: Vec<serde_json::Value> = self
+            .task_templates
+            .iter()
+            .map(|t| {
+                let mut m = serde_json::Map::new();
+                m.insert("Id".into(), t.id.to_string().into());
+                if let Some(n) = &t.name {
+                    m.insert("Name".into(), n.clone().into());
+                }
+                if let Some(d) = &t.description {
+                    m.insert("Description".into(), d.clone().into());
+                }
+                m.insert("Configuration".into(), t.configuration.clone().into());
+                m.insert("MediaProcessorId".into(), t.processor_id.clone().into());
+                m.insert("NumberofInputAssets".into(), t.body.inputs.len().into());
+                m.insert("NumberofOutputAssets".into(), t.body.outputs.len().into());
+                m.insert("Options".into(), t.options.into());
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        let mut m = serde_json::Map::new();
+        m.insert("Id".into(), self.id.to_string().into());
+        if let Some(n) = &self.name {
+            m.insert("Name".into(), n.clone().into());
+        }
+        m.insert("JobTemplateBody".into(), self.job_template_body().into());
+        m.insert(
+            "NumberofInputAssets".into(),
+            self.number_of_input_assets.into(),
+        );
+        m.insert("TaskTemplates".into(), tasks.into());
+        serde_json::to_string_pretty(&serde_json::Value::Object(m))
+            .unwrap_or_else(|_| String::from("{}"))
+    }
+
     fn job_with(&self, inputs: Vec<InputRef>) -> Job {
         Job {
             id: EntityId::new_job(),

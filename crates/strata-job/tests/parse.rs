@@ -218,3 +218,21 @@ fn length_limits() {
         "{err}"
     );
 }
+
+#[test]
+fn to_json_round_trips_the_definition() {
+    let job = Job::from_json(include_str!("fixtures/chained-job.json")).unwrap();
+    let back = Job::from_json(&job.to_json()).unwrap();
+    // New ids are generated on reading; everything else is the same.
+    assert_ne!(back.id, job.id);
+    assert_eq!(back.name, job.name);
+    assert_eq!(back.inputs, job.inputs);
+    assert_eq!(back.tasks.len(), job.tasks.len());
+    for (a, b) in back.tasks.iter().zip(&job.tasks) {
+        assert_eq!(
+            (&a.name, &a.configuration, &a.processor_id, &a.body, a.priority, a.options),
+            (&b.name, &b.configuration, &b.processor_id, &b.body, b.priority, b.options)
+        );
+    }
+    assert_eq!(back.output_assets().len(), 2);
+}

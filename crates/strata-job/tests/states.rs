@@ -70,7 +70,13 @@ fn aggregate() {
     assert_eq!(State::aggregate([Finished, Queued]), Processing);
     assert_eq!(State::aggregate([Finished, Finished]), Finished);
     assert_eq!(State::aggregate([Finished, Error]), Error);
-    assert_eq!(State::aggregate([Canceled, Processing]), Canceled);
+    // A failed or cancelled task does not end the job while a sibling still runs.
+    assert_eq!(State::aggregate([Error, Processing]), Processing);
+    assert_eq!(State::aggregate([Error, Queued]), Processing);
+    assert_eq!(State::aggregate([Canceled, Processing]), Processing);
+    assert_eq!(State::aggregate([Canceled, Finished]), Canceled);
+    assert_eq!(State::aggregate([Canceled, Error, Finished]), Error);
+    assert_eq!(State::aggregate([Canceling, Processing]), Canceling);
 }
 
 #[test]

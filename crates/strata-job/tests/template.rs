@@ -118,3 +118,10 @@ fn template_errors() {
         .to_string()
         .contains("Bogus"));
 }
+
+#[test]
+fn to_json_round_trips_with_the_same_id() {
+    let t = JobTemplate::from_json(include_str!("fixtures/job-template.json")).unwrap();
+    let back = JobTemplate::from_json(&t.to_json()).unwrap();
+    assert_eq!(back, t);
+}

@@ -21,9 +21,14 @@ use std::path::Path;
 
 pub use strata_core as core;
 pub use strata_engine::{
+    error_code, prepare_job, run_job, AssetFileRecord, AssetRecord, AssetStore, FileKind, JobEvent,
+    JobEventFn, JobOptions, JobStatus, OutputAssetRecord, StoredJob,
+};
+pub use strata_engine::{
     resolve_preset, AudioHandling, EncodeOptions, EngineError as Error, LayerPlan, OutputAsset,
     OutputFile, OutputImage, Plan, Progress, ProgressFn,
 };
+pub use strata_job as job;
 pub use strata_preset as preset;
 pub use strata_preset::{Preset, PresetError};
 
