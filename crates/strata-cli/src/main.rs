@@ -38,6 +38,16 @@ enum Command {
         /// Replace the output folder if it exists and is not empty.
         #[arg(long)]
         overwrite: bool,
+        #[command(flatten)]
+        package: PackageArgs,
+    },
+    /// Package an existing MP4 set (e.g. a Media Encoder Standard output asset) for streaming,
+    /// without re-encoding, into ASSET_DIR/stream/. With no format flag: HLS and DASH.
+    Package {
+        /// The folder holding the layer MP4s.
+        asset_dir: PathBuf,
+        #[command(flatten)]
+        package: PackageArgs,
     },
     /// Run MES jobs (chained tasks, templates) on a local asset store.
     Job {
@@ -59,6 +69,58 @@ enum Command {
         #[command(subcommand)]
         command: PresetsCommand,
     },
+}
+
+/// Streaming package flags shared by `encode` and `package`.
+#[derive(clap::Args, Clone, Default)]
+struct PackageArgs {
+    /// Write HLS (fMP4 segments, master + media + I-frame playlists) into stream/.
+    #[arg(long)]
+    hls: bool,
+    /// Write DASH (static MPD with SegmentTimeline) into stream/.
+    #[arg(long)]
+    dash: bool,
+    /// Write Smooth Streaming (.ism + .ismc over fragmented MP4s) into stream/.
+    #[arg(long)]
+    smooth: bool,
+    /// One fragmented MP4 per rendition addressed by byte ranges, instead of segment files.
+    #[arg(long)]
+    single_file: bool,
+    /// Segment duration in seconds (default: the layers' keyframe interval).
+    #[arg(long, value_name = "SECONDS")]
+    segment_duration: Option<f64>,
+}
+
+impl PackageArgs {
+    fn options(&self) -> strata::PackageOptions {
+        strata::PackageOptions {
+            hls: self.hls,
+            dash: self.dash,
+            smooth: self.smooth,
+            single_file: self.single_file,
+            segment_secs: self.segment_duration,
+        }
+    }
+}
+
+fn print_package(p: &strata::PackageReport) {
+    for (what, path) in [("HLS", &p.hls), ("DASH", &p.dash), ("Smooth", &p.smooth)] {
+        if let Some(path) = path {
+            println!("{what:<7} {}", path.display());
+        }
+    }
+    println!(
+        "{} segments per rendition, starting at {}",
+        p.segments,
+        p.segment_starts
+            .iter()
+            .map(|t| format!("{t:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for w in &p.warnings {
+        println!("warning: {w}");
+    }
 }
 
 #[derive(Subcommand)]
@@ -102,7 +164,31 @@ fn run(cli: Cli) -> Result<()> {
             preset_file,
             output,
             overwrite,
-        } => encode(input, preset, preset_file, output, overwrite),
+            package,
+        } => encode(
+            input,
+            preset,
+            preset_file,
+            output,
+            overwrite,
+            package.options(),
+        ),
+        Command::Package { asset_dir, package } => {
+            let mut options = package.options();
+            if !options.any() {
+                options.hls = true;
+                options.dash = true;
+            }
+            if let Some(s) = options.segment_secs {
+                anyhow::ensure!(
+                    s.is_finite() && s > 0.0,
+                    "--segment-duration must be a positive number of seconds"
+                );
+            }
+            let report = strata::package_asset(&asset_dir, &options, Default::default())?;
+            print_package(&report);
+            Ok(())
+        }
         Command::Job { command } => jobs::job(command),
         Command::Template { command } => jobs::template(command),
         Command::Asset { command } => jobs::asset(command),
@@ -155,6 +241,7 @@ fn encode(
     preset_file: Option<PathBuf>,
     output: PathBuf,
     overwrite: bool,
+    package: strata::PackageOptions,
 ) -> Result<()> {
     let preset = match (preset, preset_file) {
         (Some(name), None) => {
@@ -205,6 +292,7 @@ fn encode(
     let progress = Arc::new(progress);
     let task = strata::Encode::new(&input, &preset)
         .overwrite(overwrite)
+        .package(package)
         .on_progress(move |p| progress(p));
     let asset = task.run(&output)?;
     let secs = started.elapsed().as_secs_f64();
@@ -269,6 +357,9 @@ fn encode(
     }
     for w in &asset.warnings {
         println!("warning: {w}");
+    }
+    if let Some(p) = &asset.package {
+        print_package(p);
     }
     match asset.files.first().map(|f| f.frames) {
         Some(frames) => println!(

@@ -76,6 +76,8 @@ pub struct OutputAsset {
     pub audio: AudioHandling,
     /// Preset features not honoured, and other notes.
     pub warnings: Vec<String>,
+    /// The streaming package (`stream/`), when one was asked for.
+    pub package: Option<crate::package::PackageReport>,
 }
 
 /// Removes the temporary folder unless disarmed.
@@ -257,6 +259,22 @@ pub(crate) fn run(
     let meta_path = tmp.path.join(&meta_name);
     std::fs::write(&meta_path, strata_mux::asset_manifest_xml(&entries)).map_err(io(&meta_path))?;
 
+    let mut package = None;
+    if options.package.any() && !files.is_empty() {
+        let mut media: Vec<PathBuf> = files.iter().map(|f| tmp.path.join(&f.name)).collect();
+        if let Some((name, _)) = &separate {
+            media.push(tmp.path.join(name));
+        }
+        let stem = ism_name.trim_end_matches(".ism").to_string();
+        package = Some(crate::package::package_files(
+            &media,
+            &tmp.path.join(crate::package::STREAM_DIR),
+            &stem,
+            &options.package,
+            options.limits,
+        )?);
+    }
+
     // Move into place. An existing (empty, or replaced on request) folder is swapped out only
     // now, so a failure above never touches it.
     if abs.exists() {
@@ -290,7 +308,21 @@ pub(crate) fn run(
         .collect();
     let has_layers = !plan.layers.is_empty();
     let abs_dir = abs.clone();
+    let package = package.map(|mut p| {
+        let moved = |q: Option<PathBuf>| {
+            q.and_then(|q| {
+                q.file_name()
+                    .map(|n| abs.join(crate::package::STREAM_DIR).join(n))
+            })
+        };
+        p.hls = moved(p.hls.take());
+        p.dash = moved(p.dash.take());
+        p.smooth = moved(p.smooth.take());
+        p.dir = abs.join(crate::package::STREAM_DIR);
+        p
+    });
     Ok(OutputAsset {
+        package,
         images,
         server_manifest: if has_layers {
             Some(abs.join(ism_name))

@@ -175,4 +175,13 @@ pub enum EngineError {
         /// Its file names, comma-separated.
         files: String,
     },
+    /// An MP4 set that cannot be packaged for streaming without re-encoding (keyframes not
+    /// aligned across layers, an open-GOP cut, no video).
+    #[error("{}: cannot package: {reason}", path.display())]
+    Package {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 }

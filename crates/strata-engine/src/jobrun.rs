@@ -566,6 +566,18 @@ fn run_task(
         })),
         cancel: Some(cancel),
         overwrite: false,
+        // assetFormatOption="1" (AdaptiveStreaming) asked MES for pre-fragmented output; here
+        // it adds the streaming packages: Smooth as MES made, plus HLS and DASH.
+        package: if spec.spec.format_option == 1 {
+            crate::PackageOptions {
+                hls: true,
+                dash: true,
+                smooth: true,
+                ..crate::PackageOptions::default()
+            }
+        } else {
+            crate::PackageOptions::default()
+        },
     };
     let config = task.configuration.trim();
     let preset = if AutoKind::from_preset_name(config).is_some() {
@@ -604,7 +616,14 @@ fn describe_files(asset: &OutputAsset, dir: &Path) -> Result<Vec<AssetFileRecord
             path: dir.to_path_buf(),
             source,
         })?;
-        let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+        let meta = e.metadata().map_err(|source| EngineError::Io {
+            path: e.path(),
+            source,
+        })?;
+        if meta.is_dir() {
+            continue; // stream/: its manifests are listed below
+        }
+        let size = meta.len();
         names.push((e.file_name().to_string_lossy().into_owned(), size));
     }
     names.sort();
@@ -641,10 +660,25 @@ fn describe_files(asset: &OutputAsset, dir: &Path) -> Result<Vec<AssetFileRecord
             size,
         });
     }
+    if let Some(p) = &asset.package {
+        for m in [&p.hls, &p.dash, &p.smooth].into_iter().flatten() {
+            if let Some(n) = m.file_name() {
+                out.push(AssetFileRecord {
+                    name: format!("{}/{}", crate::package::STREAM_DIR, n.to_string_lossy()),
+                    size: std::fs::metadata(m).map_or(0, |x| x.len()),
+                    is_primary: false,
+                    kind: FileKind::Manifest,
+                    width: 0,
+                    height: 0,
+                    video_kbps: 0.0,
+                });
+            }
+        }
+    }
     // MES (AMSE) marked the .ism primary; without one, the first video, else the first file.
     let primary = out
         .iter()
-        .position(|f| f.kind == FileKind::Manifest)
+        .position(|f| f.kind == FileKind::Manifest && f.name.ends_with(".ism"))
         .or_else(|| out.iter().position(|f| f.kind == FileKind::Video))
         .or_else(|| (!out.is_empty()).then_some(0));
     if let Some(p) = primary {

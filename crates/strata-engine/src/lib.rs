@@ -18,6 +18,7 @@
 mod asset;
 mod error;
 pub mod jobrun;
+pub mod package;
 mod pipeline;
 mod plan;
 mod prep;
@@ -32,6 +33,7 @@ pub mod thumbstage;
 pub use asset::{AudioHandling, OutputAsset, OutputFile};
 pub use error::EngineError;
 pub use jobrun::{error_code, prepare_job, run_job, JobEvent, JobEventFn, JobOptions};
+pub use package::{package_asset, package_files, PackageOptions, PackageReport, STREAM_DIR};
 pub use plan::{LayerPlan, Plan};
 pub use resolve::resolve_preset;
 pub use store::{
@@ -71,6 +73,8 @@ pub struct EncodeOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Replace an existing, non-empty output folder (only once the new asset is complete).
     pub overwrite: bool,
+    /// Streaming packages to write beside the MP4 set (HLS, DASH, Smooth).
+    pub package: PackageOptions,
 }
 
 impl std::fmt::Debug for EncodeOptions {

@@ -230,8 +230,22 @@ fn to_json_round_trips_the_definition() {
     assert_eq!(back.tasks.len(), job.tasks.len());
     for (a, b) in back.tasks.iter().zip(&job.tasks) {
         assert_eq!(
-            (&a.name, &a.configuration, &a.processor_id, &a.body, a.priority, a.options),
-            (&b.name, &b.configuration, &b.processor_id, &b.body, b.priority, b.options)
+            (
+                &a.name,
+                &a.configuration,
+                &a.processor_id,
+                &a.body,
+                a.priority,
+                a.options
+            ),
+            (
+                &b.name,
+                &b.configuration,
+                &b.processor_id,
+                &b.body,
+                b.priority,
+                b.options
+            )
         );
     }
     assert_eq!(back.output_assets().len(), 2);

@@ -36,8 +36,8 @@ pub use hls::{
 };
 pub use ismc::{client_manifest_xml, IsmcAudio, IsmcTimeline, IsmcVideo};
 pub use manifest::{
-    asset_manifest_xml, server_manifest_xml, xml_escape, AssetFileEntry, AudioTrackEntry, IsmAudio,
-    IsmVideo, VideoTrackEntry,
+    asset_manifest_xml, server_manifest_xml, server_manifest_xml_with, xml_escape, AssetFileEntry,
+    AudioTrackEntry, IsmAudio, IsmVideo, VideoTrackEntry,
 };
 pub use mp4::{FileReport, Mp4Writer, TrackReport};
 pub use track::{Sample, TrackConfig, TrackSpec};

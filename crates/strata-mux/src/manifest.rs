@@ -39,13 +39,35 @@ pub struct IsmAudio {
     pub title: String,
 }
 
-/// The SMIL 2.0 server manifest MES wrote as `<Basename>.ism`.
+/// The SMIL 2.0 server manifest MES wrote as `<Basename>.ism` for an MP4 set
+/// (`formats` = `mp4`).
 pub fn server_manifest_xml(videos: &[IsmVideo], audio: Option<&IsmAudio>) -> String {
+    server_manifest_xml_with(videos, audio, "mp4", None)
+}
+
+/// The server manifest with another `formats` value (`vod-fmp4` for pre-fragmented files, as
+/// MES wrote with `assetFormatOption="1"`) and, when given, the client manifest's relative
+/// path (`clientManifestRelativePath`).
+pub fn server_manifest_xml_with(
+    videos: &[IsmVideo],
+    audio: Option<&IsmAudio>,
+    formats: &str,
+    client_manifest: Option<&str>,
+) -> String {
     let mut s = String::new();
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>\n");
     s.push_str("<smil xmlns=\"http://www.w3.org/2001/SMIL20/Language\">\n  <head>\n");
-    s.push_str(
-        "    <meta name=\"formats\" content=\"mp4\" />\n  </head>\n  <body>\n    <switch>\n",
+    if let Some(c) = client_manifest {
+        let _ = writeln!(
+            s,
+            "    <meta name=\"clientManifestRelativePath\" content=\"{}\" />",
+            xml_escape(c)
+        );
+    }
+    let _ = write!(
+        s,
+        "    <meta name=\"formats\" content=\"{}\" />\n  </head>\n  <body>\n    <switch>\n",
+        xml_escape(formats)
     );
     for v in videos {
         let _ = writeln!(

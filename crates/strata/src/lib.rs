@@ -24,6 +24,7 @@ pub use strata_engine::{
     error_code, prepare_job, run_job, AssetFileRecord, AssetRecord, AssetStore, FileKind, JobEvent,
     JobEventFn, JobOptions, JobStatus, OutputAssetRecord, StoredJob,
 };
+pub use strata_engine::{package_asset, PackageOptions, PackageReport, STREAM_DIR};
 pub use strata_engine::{
     resolve_preset, AudioHandling, EncodeOptions, EngineError as Error, LayerPlan, OutputAsset,
     OutputFile, OutputImage, Plan, Progress, ProgressFn,
@@ -74,6 +75,12 @@ impl<'a> Encode<'a> {
     /// Stop the task when `flag` becomes true.
     pub fn cancel_flag(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
         self.options.cancel = Some(flag);
+        self
+    }
+
+    /// Also write streaming packages (HLS, DASH, Smooth) into the asset's `stream/` folder.
+    pub fn package(mut self, options: PackageOptions) -> Self {
+        self.options.package = options;
         self
     }
 
