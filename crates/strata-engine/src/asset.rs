@@ -260,7 +260,13 @@ pub(crate) fn run(
     std::fs::write(&meta_path, strata_mux::asset_manifest_xml(&entries)).map_err(io(&meta_path))?;
 
     let mut package = None;
-    if options.package.any() && !files.is_empty() {
+    let wanted = crate::PackageOptions {
+        hls: options.package.hls || plan.package.hls,
+        dash: options.package.dash || plan.package.dash,
+        smooth: options.package.smooth || plan.package.smooth,
+        ..options.package.clone()
+    };
+    if wanted.any() && !files.is_empty() {
         let mut media: Vec<PathBuf> = files.iter().map(|f| tmp.path.join(&f.name)).collect();
         if let Some((name, _)) = &separate {
             media.push(tmp.path.join(name));
@@ -270,7 +276,7 @@ pub(crate) fn run(
             &media,
             &tmp.path.join(crate::package::STREAM_DIR),
             &stem,
-            &options.package,
+            &wanted,
             options.limits,
         )?);
     }

@@ -193,11 +193,14 @@ fn check_configuration(text: &str) -> Result<(), strata_preset::PresetError> {
 
 fn configuration_preset(text: &str) -> Result<Preset, strata_preset::PresetError> {
     let t = text.trim_start_matches('\u{feff}').trim();
-    if t.starts_with('{') || t.starts_with('<') {
-        strata_preset::parse_configuration(t)
+    let preset = if t.starts_with('{') || t.starts_with('<') {
+        strata_preset::parse_configuration(t)?
     } else {
-        strata_preset::system_preset(t)
-    }
+        strata_preset::system_preset(t)?
+    };
+    // Inline presets are checked against the MES rules here, before any task runs.
+    preset.validate()?;
+    Ok(preset)
 }
 
 enum Msg {

@@ -46,6 +46,9 @@ pub struct Plan {
     pub source: (u32, u32, Rational),
     /// Things the preset asked for that are not honoured, said out loud.
     pub warnings: Vec<String>,
+    /// Streaming packages the preset's Outputs ask for (`HLSFormat`, `DASHFormat`,
+    /// `SmoothStreamingFormat`), added to those of [`crate::EncodeOptions::package`].
+    pub package: crate::PackageOptions,
     /// Sources StartTime/Duration.
     pub trim: crate::sources::Trim,
     /// Crop, rotation, overlay, deinterlace switches.
@@ -604,6 +607,21 @@ impl Plan {
             frame_rate,
             source,
             warnings,
+            package: crate::PackageOptions {
+                hls: preset
+                    .outputs
+                    .iter()
+                    .any(|o| o.format == strata_preset::OutputFormat::Hls),
+                dash: preset
+                    .outputs
+                    .iter()
+                    .any(|o| o.format == strata_preset::OutputFormat::Dash),
+                smooth: preset
+                    .outputs
+                    .iter()
+                    .any(|o| o.format == strata_preset::OutputFormat::Smooth),
+                ..crate::PackageOptions::default()
+            },
             trim,
             filters,
             crop,

@@ -510,6 +510,12 @@ pub enum OutputFormat {
     Png,
     /// `BmpFormat`.
     Bmp,
+    /// `HLSFormat` (Strata addition): package the MP4 layers as HLS.
+    Hls,
+    /// `DASHFormat` (Strata addition): package the MP4 layers as DASH.
+    Dash,
+    /// `SmoothStreamingFormat` (Strata addition): Smooth `.ism` + `.ismc` over fragmented MP4s.
+    Smooth,
 }
 
 #[derive(Clone, Copy, Serialize, Deserialize)]
@@ -524,6 +530,12 @@ enum FormatTag {
     Png,
     #[serde(rename = "BmpFormat")]
     Bmp,
+    #[serde(rename = "HLSFormat")]
+    Hls,
+    #[serde(rename = "DASHFormat")]
+    Dash,
+    #[serde(rename = "SmoothStreamingFormat")]
+    Smooth,
 }
 
 /// The `Format` object; a struct (not a tagged unit variant) so extra keys are rejected.
@@ -542,6 +554,9 @@ impl From<RawFormat> for OutputFormat {
             FormatTag::Jpg => OutputFormat::Jpg,
             FormatTag::Png => OutputFormat::Png,
             FormatTag::Bmp => OutputFormat::Bmp,
+            FormatTag::Hls => OutputFormat::Hls,
+            FormatTag::Dash => OutputFormat::Dash,
+            FormatTag::Smooth => OutputFormat::Smooth,
         }
     }
 }
@@ -554,6 +569,9 @@ impl From<OutputFormat> for RawFormat {
             OutputFormat::Jpg => FormatTag::Jpg,
             OutputFormat::Png => FormatTag::Png,
             OutputFormat::Bmp => FormatTag::Bmp,
+            OutputFormat::Hls => FormatTag::Hls,
+            OutputFormat::Dash => FormatTag::Dash,
+            OutputFormat::Smooth => FormatTag::Smooth,
         };
         RawFormat { kind }
     }
@@ -568,6 +586,9 @@ impl OutputFormat {
             OutputFormat::Jpg => "JpgFormat",
             OutputFormat::Png => "PngFormat",
             OutputFormat::Bmp => "BmpFormat",
+            OutputFormat::Hls => "HLSFormat",
+            OutputFormat::Dash => "DASHFormat",
+            OutputFormat::Smooth => "SmoothStreamingFormat",
         }
     }
 
@@ -579,7 +600,18 @@ impl OutputFormat {
             OutputFormat::Jpg => ".jpg",
             OutputFormat::Png => ".png",
             OutputFormat::Bmp => ".bmp",
+            OutputFormat::Hls => ".m3u8",
+            OutputFormat::Dash => ".mpd",
+            OutputFormat::Smooth => ".ismc",
         }
+    }
+
+    /// Whether this is a streaming package of the MP4 layers (HLS, DASH, Smooth).
+    pub fn is_streaming(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Hls | OutputFormat::Dash | OutputFormat::Smooth
+        )
     }
 
     /// The image codec this format writes, or `None` for MP4/TS.
@@ -588,7 +620,11 @@ impl OutputFormat {
             OutputFormat::Jpg => Some(ImageKind::Jpg),
             OutputFormat::Png => Some(ImageKind::Png),
             OutputFormat::Bmp => Some(ImageKind::Bmp),
-            OutputFormat::Mp4 | OutputFormat::TransportStream => None,
+            OutputFormat::Mp4
+            | OutputFormat::TransportStream
+            | OutputFormat::Hls
+            | OutputFormat::Dash
+            | OutputFormat::Smooth => None,
         }
     }
 }

@@ -215,6 +215,14 @@ impl Preset {
                         ));
                     }
                 }
+                None if output.format.is_streaming() => {
+                    if self.mp4_output().is_none() {
+                        return Err(invalid(
+                            format!("Outputs[{j}].Format"),
+                            format!("Outputs[{j}].Format {format_name} packages the MP4 layers: add an MP4Format output"),
+                        ));
+                    }
+                }
                 None => {
                     if !self.codecs.iter().any(|c| image_kind(c).is_none()) {
                         return Err(invalid(

@@ -694,6 +694,9 @@ const FORMAT_NAMES: &[&str] = &[
     "JpgFormat",
     "PngFormat",
     "BmpFormat",
+    "HLSFormat",
+    "DASHFormat",
+    "SmoothStreamingFormat",
 ];
 
 fn read_outputs(node: Node<'_, '_>, path: &str) -> Result<Vec<Output>, PresetError> {
@@ -723,6 +726,9 @@ fn read_outputs(node: Node<'_, '_>, path: &str) -> Result<Vec<Output>, PresetErr
                     "JpgFormat" => OutputFormat::Jpg,
                     "PngFormat" => OutputFormat::Png,
                     "BmpFormat" => OutputFormat::Bmp,
+                    "HLSFormat" => OutputFormat::Hls,
+                    "DASHFormat" => OutputFormat::Dash,
+                    "SmoothStreamingFormat" => OutputFormat::Smooth,
                     other => {
                         return Err(err_at(
                             *one,

