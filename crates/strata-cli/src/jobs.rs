@@ -36,14 +36,20 @@ pub enum JobCommand {
     /// Run a job: a job file in the Media Services request-body shape, or a stored template
     /// with input files / asset ids.
     Run {
-        /// The job definition (JSON). Omit with --template.
-        #[arg(required_unless_present = "template", conflicts_with = "template")]
-        job_file: Option<PathBuf>,
-        /// Run the stored job template ID on INPUT….
+        /// The job definition (JSON); with --template, the job inputs instead (paths or
+        /// nb:cid:… asset ids, in JobInputAsset order).
+        #[arg(value_name = "JOB_FILE | INPUT…", required_unless_present = "template")]
+        args: Vec<String>,
+        /// Run the stored job template ID on the inputs given.
         #[arg(long, value_name = "ID")]
         template: Option<String>,
-        /// With --template: the job inputs (paths or nb:cid:… asset ids), in order.
-        #[arg(long = "input", short = 'i', requires = "template", num_args = 1.., value_name = "INPUT")]
+        /// With --template: more job inputs (after the positional ones).
+        #[arg(
+            long = "input",
+            short = 'i',
+            requires = "template",
+            value_name = "INPUT"
+        )]
         inputs: Vec<String>,
         /// With --template: the job's Name (used in output asset names).
         #[arg(long, requires = "template")]
@@ -148,7 +154,16 @@ fn read_job_file(path: &Path) -> Result<Job> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     job.resolve_inputs(base);
+    // Stored definitions must not depend on the folder `strata` ran in (`job rerun`).
+    job.inputs = job.inputs.into_iter().map(absolute).collect();
     Ok(job)
+}
+
+fn absolute(input: InputRef) -> InputRef {
+    match input {
+        InputRef::Path(p) => InputRef::Path(std::path::absolute(&p).unwrap_or(p)),
+        other => other,
+    }
 }
 
 fn time(ms: Option<u64>) -> String {
@@ -291,7 +306,7 @@ fn run_and_report(store: &AssetStore, job: Job, workers: usize) -> Result<()> {
 pub fn job(cmd: JobCommand) -> Result<()> {
     match cmd {
         JobCommand::Run {
-            job_file,
+            args,
             template,
             inputs,
             name,
@@ -300,19 +315,22 @@ pub fn job(cmd: JobCommand) -> Result<()> {
         } => {
             let store = store.open()?;
             recover(&store)?;
-            let job = match (job_file, template) {
-                (Some(file), None) => read_job_file(&file)?,
-                (None, Some(id)) => {
+            let job = match template {
+                None => match args.as_slice() {
+                    [file] => read_job_file(Path::new(file))?,
+                    _ => bail!("give one job file, or --template ID with the inputs"),
+                },
+                Some(id) => {
                     let t = store.template(&id)?;
-                    let inputs = inputs
+                    let inputs = args
                         .iter()
-                        .map(|i| InputRef::from_uri(i).map(|r| r.resolve(Path::new("."))))
+                        .chain(&inputs)
+                        .map(|i| InputRef::from_uri(i).map(absolute))
                         .collect::<Result<Vec<_>, _>>()?;
                     let mut job = t.instantiate(inputs)?;
                     job.name = name;
                     job
                 }
-                _ => bail!("give a job file or --template ID"),
             };
             run_and_report(&store, job, workers)
         }

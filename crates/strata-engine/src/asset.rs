@@ -278,7 +278,18 @@ pub(crate) fn run(
             &stem,
             &wanted,
             options.limits,
+            options.cancel.as_deref(),
         )?);
+    }
+    let mut warnings = plan.warnings.clone();
+    if wanted.any() && files.is_empty() {
+        warnings.push(
+            "no streaming package: the task wrote no video MP4 (audio-only and thumbnail-only outputs are not packaged)"
+                .into(),
+        );
+    }
+    if let Some(p) = &package {
+        warnings.extend(p.warnings.iter().cloned());
     }
 
     // Move into place. An existing (empty, or replaced on request) folder is swapped out only
@@ -350,7 +361,7 @@ pub(crate) fn run(
             (None, None) => AudioHandling::None,
         },
         audio_file: separate.map(|(name, _)| abs_dir.join(name)),
-        warnings: plan.warnings.clone(),
+        warnings,
     })
 }
 

@@ -4,7 +4,7 @@
 
 use crate::store::{
     now_ms, AssetFileRecord, AssetRecord, AssetStore, FileKind, JobHandle, OutputAssetRecord,
-    StoredJob,
+    StagedAsset, StoredJob,
 };
 use crate::{EncodeOptions, EngineError, OutputAsset};
 use std::path::{Path, PathBuf};
@@ -99,7 +99,8 @@ pub fn error_code(err: &EngineError) -> ErrorCode {
         EngineError::Preset(_)
         | EngineError::TaskConfiguration { .. }
         | EngineError::Layer { .. } => ErrorCode::ErrorParsingConfiguration,
-        EngineError::Mux { .. } | EngineError::OutputExists { .. } => {
+        // Inputs are read through the demuxer (Input errors); a bare I/O error is writing.
+        EngineError::Mux { .. } | EngineError::OutputExists { .. } | EngineError::Io { .. } => {
             ErrorCode::ErrorUploadingOutputAsset
         }
         EngineError::JobInput { .. } | EngineError::NoMediaInAsset { .. } => {
@@ -121,8 +122,16 @@ pub fn error_code(err: &EngineError) -> ErrorCode {
 /// [`EngineError::NotInStore`].
 pub fn prepare_job(job: &mut Job, store: Option<&AssetStore>) -> Result<Vec<usize>, EngineError> {
     if job.tasks.is_empty() {
-        if let (Some(tid), Some(store)) = (job.template_id, store) {
-            store.template(&tid.to_string())?.apply_to(job)?;
+        match (job.template_id, store) {
+            (Some(tid), Some(store)) => store.template(&tid.to_string())?.apply_to(job)?,
+            (Some(tid), None) => {
+                return Err(EngineError::NotInStore {
+                    kind: "job template",
+                    id: tid.to_string(),
+                    store: PathBuf::from("(no store: give --store or set STRATA_STORE)"),
+                })
+            }
+            (None, _) => {}
         }
     }
     let order = job.validate()?;
@@ -203,9 +212,14 @@ fn configuration_preset(text: &str) -> Result<Preset, strata_preset::PresetError
     Ok(preset)
 }
 
+type TaskResult = Result<(StagedAsset, AssetRecord), EngineError>;
+
 enum Msg {
     Progress(usize, f64),
-    Done(usize, Result<AssetRecord, EngineError>),
+    /// A finished task hands back its asset uncommitted: only the scheduler publishes it, and
+    /// only while the task is still wanted, so a canceled job never shows an asset even
+    /// briefly.
+    Done(usize, Box<TaskResult>),
 }
 
 struct Runner<'a> {
@@ -235,20 +249,27 @@ impl Runner<'_> {
         &mut self.stored.record.tasks[i]
     }
 
-    fn set_state(&mut self, i: usize, state: State, detail: Option<ErrorDetail>) {
+    /// Moves task `i` to `state`. The scheduler only asks for legal moves; an illegal one
+    /// is a bug, reported as such rather than leaving the task stuck.
+    fn set_state(
+        &mut self,
+        i: usize,
+        state: State,
+        detail: Option<ErrorDetail>,
+    ) -> Result<(), EngineError> {
         let now = now_ms();
         let rec = self.task(i);
-        let ok = match &detail {
-            Some(d) if state == State::Error => rec.fail(d.clone(), now).is_ok(),
-            _ => rec.transition(state, now).is_ok(),
-        };
-        if ok {
-            self.emit(JobEvent::TaskState {
-                task: i,
-                state,
-                message: detail.map(|d| d.message),
-            });
+        match &detail {
+            Some(d) if state == State::Error => rec.fail(d.clone(), now),
+            _ => rec.transition(state, now),
         }
+        .map_err(|e| EngineError::Internal(format!("task {i}: {e}")))?;
+        self.emit(JobEvent::TaskState {
+            task: i,
+            state,
+            message: detail.map(|d| d.message),
+        });
+        Ok(())
     }
 }
 
@@ -331,199 +352,235 @@ fn schedule(r: &mut Runner<'_>, order: &[usize]) -> Result<(), EngineError> {
     let n = job.tasks.len();
     let deps: Vec<Vec<usize>> = (0..n).map(|i| deps(job, i)).collect();
     let workers = r.options.workers.max(1);
-    let cancel = r
-        .options
-        .cancel
-        .clone()
-        .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
+    // The workers watch this flag: set by the caller's cancel, or by us when the scheduler
+    // itself fails (store unwritable), so no task runs on unseen.
+    let stop = Arc::new(AtomicBool::new(false));
+    let user_cancel = r.options.cancel.clone();
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut started = vec![false; n];
     let mut running = 0usize;
-    let mut cancel_seen = false;
     std::thread::scope(|scope| -> Result<(), EngineError> {
-        loop {
-            if cancel.load(Ordering::Relaxed) && !cancel_seen {
-                cancel_seen = true;
-                for i in 0..n {
-                    let s = r.stored.record.tasks[i].state;
-                    if s == State::Processing {
-                        r.set_state(i, State::Canceling, None);
-                    } else if !s.is_final() {
-                        r.set_state(i, State::Canceled, None);
-                    }
-                }
-                r.save()?;
-            }
-            // Tasks whose inputs failed can never run.
-            let mut changed = false;
-            for i in 0..n {
-                if started[i] || r.stored.record.tasks[i].state.is_final() {
-                    continue;
-                }
-                if let Some(&d) = deps[i].iter().find(|&&d| {
-                    matches!(
-                        r.stored.record.tasks[d].state,
-                        State::Error | State::Canceled
-                    )
-                }) {
-                    let failed = r.stored.record.tasks[d].state;
-                    let detail = ErrorDetail {
-                        code: ErrorCode::ErrorProcessingTask,
-                        message: format!(
-                            "not run: its input comes from {}, which ended {}",
-                            job.label(d),
-                            failed.name()
-                        ),
-                    };
-                    if r.stored.record.tasks[i].state == State::Queued {
-                        r.set_state(i, State::Scheduled, None);
-                    }
-                    r.set_state(i, State::Error, Some(detail));
-                    changed = true;
-                }
-            }
-            // Ready tasks: dependencies finished. Higher Priority first, then job order.
-            if !cancel_seen {
-                let mut ready: Vec<usize> = order
-                    .iter()
-                    .copied()
-                    .filter(|&i| {
-                        !started[i]
-                            && !r.stored.record.tasks[i].state.is_final()
-                            && deps[i]
-                                .iter()
-                                .all(|&d| r.stored.record.tasks[d].state == State::Finished)
-                    })
-                    .collect();
-                ready.sort_by_key(|&i| std::cmp::Reverse(job.tasks[i].priority));
-                for &i in &ready {
-                    if r.stored.record.tasks[i].state == State::Queued {
-                        r.set_state(i, State::Scheduled, None);
-                        changed = true;
-                    }
-                }
-                for i in ready {
-                    if running >= workers {
-                        break;
-                    }
-                    let input = match task_input(r, i) {
-                        Ok(p) => p,
-                        Err(e) => {
-                            let detail = ErrorDetail {
-                                code: error_code(&e),
-                                message: e.to_string(),
-                            };
-                            r.set_state(i, State::Error, Some(detail));
-                            changed = true;
-                            continue;
-                        }
-                    };
-                    started[i] = true;
-                    running += 1;
-                    r.set_state(i, State::Processing, None);
-                    changed = true;
-                    let tx = tx.clone();
-                    let cancel = Arc::clone(&cancel);
-                    let store = r.store;
-                    let limits = r.options.limits;
-                    let spec = job
-                        .output_assets()
-                        .into_iter()
-                        .find(|o| o.task == i)
-                        .ok_or_else(|| EngineError::Internal("task without output".into()))?;
-                    scope.spawn(move || {
-                        let progress_tx = tx.clone();
-                        let result =
-                            run_task(store, job, i, &input, &spec, limits, cancel, move |p| {
-                                let _ = progress_tx.send(Msg::Progress(i, p));
-                            });
-                        let _ = tx.send(Msg::Done(i, result));
-                    });
-                }
-            }
-            if changed {
-                r.save()?;
-            }
-            if running == 0 {
-                let pending = (0..n).any(|i| !r.stored.record.tasks[i].state.is_final());
-                if !pending {
-                    return Ok(());
-                }
-                if cancel_seen {
-                    return Ok(());
-                }
-                // Nothing running, nothing ready, something pending: only possible through
-                // a bug in the ordering.
-                let ready_any = (0..n).any(|i| {
-                    !started[i]
-                        && !r.stored.record.tasks[i].state.is_final()
-                        && deps[i]
-                            .iter()
-                            .all(|&d| r.stored.record.tasks[d].state.is_final())
-                });
-                if !ready_any {
-                    return Err(EngineError::Internal("job scheduling stalled".into()));
-                }
-                continue;
-            }
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(Msg::Progress(i, p)) => {
-                    let rec = &mut r.stored.record.tasks[i];
-                    if rec.state == State::Processing && p > rec.progress {
-                        let _ = rec.set_progress(p.min(99.9));
-                        r.emit(JobEvent::TaskProgress {
-                            task: i,
-                            progress: p,
-                        });
-                        if r.last_save.elapsed() > Duration::from_millis(500) {
-                            r.save()?;
-                        }
-                    }
-                }
-                Ok(Msg::Done(i, result)) => {
-                    running -= 1;
-                    match result {
-                        Ok(asset) if r.stored.record.tasks[i].state == State::Canceling => {
-                            // Finished just as the cancel arrived: a canceled task keeps no
-                            // output, so the job's outputs are all or nothing.
-                            r.store.delete_asset(&asset.id)?;
-                            r.set_state(i, State::Canceled, None);
-                        }
-                        Ok(asset) => {
-                            if let Some(o) = r
-                                .stored
-                                .output_media_assets
-                                .iter_mut()
-                                .find(|o| o.task_id == job.tasks[i].id)
-                            {
-                                o.asset_id = Some(asset.id);
-                            }
-                            r.set_state(i, State::Finished, None);
-                        }
-                        Err(EngineError::Cancelled) => {
-                            if r.stored.record.tasks[i].state == State::Processing {
-                                r.set_state(i, State::Canceling, None);
-                            }
-                            r.set_state(i, State::Canceled, None);
-                        }
-                        Err(e) => {
-                            let detail = ErrorDetail {
-                                code: error_code(&e),
-                                message: e.to_string(),
-                            };
-                            // From Processing or Canceling alike: the error is what happened.
-                            r.set_state(i, State::Error, Some(detail));
+        let mut cancel_seen = false;
+        let result = (|| -> Result<(), EngineError> {
+            loop {
+                if user_cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed))
+                    && !cancel_seen
+                {
+                    cancel_seen = true;
+                    stop.store(true, Ordering::SeqCst);
+                    for i in 0..n {
+                        let s = r.stored.record.tasks[i].state;
+                        if s == State::Processing {
+                            r.set_state(i, State::Canceling, None)?;
+                        } else if !s.is_final() {
+                            r.set_state(i, State::Canceled, None)?;
                         }
                     }
                     r.save()?;
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(EngineError::Internal("job workers vanished".into()));
+                let mut changed = false;
+                // Tasks whose inputs failed can never run.
+                for i in 0..n {
+                    if started[i] || r.stored.record.tasks[i].state.is_final() {
+                        continue;
+                    }
+                    if let Some(&d) = deps[i].iter().find(|&&d| {
+                        matches!(
+                            r.stored.record.tasks[d].state,
+                            State::Error | State::Canceled
+                        )
+                    }) {
+                        let failed = r.stored.record.tasks[d].state;
+                        let detail = ErrorDetail {
+                            code: ErrorCode::ErrorProcessingTask,
+                            message: format!(
+                                "not run: its input comes from {}, which ended {}",
+                                job.label(d),
+                                failed.name()
+                            ),
+                        };
+                        r.set_state(i, State::Error, Some(detail))?;
+                        changed = true;
+                    }
+                }
+                // Ready tasks: dependencies finished. Higher Priority first, then job order.
+                if !cancel_seen {
+                    let mut ready: Vec<usize> = order
+                        .iter()
+                        .copied()
+                        .filter(|&i| {
+                            !started[i]
+                                && !r.stored.record.tasks[i].state.is_final()
+                                && deps[i]
+                                    .iter()
+                                    .all(|&d| r.stored.record.tasks[d].state == State::Finished)
+                        })
+                        .collect();
+                    ready.sort_by_key(|&i| std::cmp::Reverse(job.tasks[i].priority));
+                    for &i in &ready {
+                        if r.stored.record.tasks[i].state == State::Queued {
+                            r.set_state(i, State::Scheduled, None)?;
+                            changed = true;
+                        }
+                    }
+                    for i in ready {
+                        if running >= workers {
+                            break;
+                        }
+                        let input = match task_input(r, i) {
+                            Ok(p) => p,
+                            Err(e) => {
+                                let detail = ErrorDetail {
+                                    code: error_code(&e),
+                                    message: e.to_string(),
+                                };
+                                r.set_state(i, State::Error, Some(detail))?;
+                                changed = true;
+                                continue;
+                            }
+                        };
+                        let spec = job
+                            .output_assets()
+                            .into_iter()
+                            .find(|o| o.task == i)
+                            .ok_or_else(|| EngineError::Internal("task without output".into()))?;
+                        started[i] = true;
+                        running += 1;
+                        r.set_state(i, State::Processing, None)?;
+                        changed = true;
+                        let tx = tx.clone();
+                        let stop = Arc::clone(&stop);
+                        let store = r.store;
+                        let limits = r.options.limits;
+                        scope.spawn(move || {
+                            let progress_tx = tx.clone();
+                            // A panic in a task must still report, or the job waits forever.
+                            let result =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    run_task(store, job, i, &input, &spec, limits, stop, move |p| {
+                                        let _ = progress_tx.send(Msg::Progress(i, p));
+                                    })
+                                }))
+                                .unwrap_or_else(|panic| {
+                                    let what = panic
+                                        .downcast_ref::<&str>()
+                                        .map(|s| (*s).to_string())
+                                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                                        .unwrap_or_default();
+                                    Err(EngineError::Internal(format!("the task panicked: {what}")))
+                                });
+                            let _ = tx.send(Msg::Done(i, Box::new(result)));
+                        });
+                    }
+                }
+                if changed {
+                    r.save()?;
+                }
+                if running == 0 {
+                    let pending = (0..n).any(|i| !r.stored.record.tasks[i].state.is_final());
+                    if !pending || cancel_seen {
+                        return Ok(());
+                    }
+                    let ready_any = (0..n).any(|i| {
+                        !started[i]
+                            && !r.stored.record.tasks[i].state.is_final()
+                            && deps[i]
+                                .iter()
+                                .all(|&d| r.stored.record.tasks[d].state.is_final())
+                    });
+                    if !ready_any {
+                        return Err(EngineError::Internal("job scheduling stalled".into()));
+                    }
+                    continue;
+                }
+                match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(Msg::Progress(i, p)) => {
+                        let p = p.clamp(0.0, 99.9);
+                        let rec = &mut r.stored.record.tasks[i];
+                        if rec.state == State::Processing && p > rec.progress {
+                            let _ = rec.set_progress(p);
+                            r.emit(JobEvent::TaskProgress {
+                                task: i,
+                                progress: p,
+                            });
+                            if r.last_save.elapsed() > Duration::from_millis(500) {
+                                r.save()?;
+                            }
+                        }
+                    }
+                    Ok(Msg::Done(i, result)) => {
+                        running -= 1;
+                        finish_task(r, i, *result)?;
+                        r.save()?;
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        return Err(EngineError::Internal("job workers vanished".into()));
+                    }
                 }
             }
+        })();
+        if let Err(e) = result {
+            // Stop the workers, wait for them, keep none of their outputs, and record the
+            // failure as far as the store still lets us.
+            stop.store(true, Ordering::SeqCst);
+            while running > 0 {
+                match rx.recv() {
+                    Ok(Msg::Done(_, _)) => running -= 1,
+                    Ok(Msg::Progress(..)) => {}
+                    Err(_) => break,
+                }
+            }
+            let detail = ErrorDetail {
+                code: ErrorCode::ErrorProcessingTask,
+                message: format!("the job runner failed: {e}"),
+            };
+            for i in 0..n {
+                if !r.stored.record.tasks[i].state.is_final() {
+                    let _ = r.set_state(i, State::Error, Some(detail.clone()));
+                }
+            }
+            let _ = r.save();
+            return Err(e);
         }
+        Ok(())
     })
+}
+
+/// Records a task's end: publishes its asset when the task is still Processing, drops it
+/// (the staged files are deleted) when the job was canceled meanwhile.
+fn finish_task(r: &mut Runner<'_>, i: usize, result: TaskResult) -> Result<(), EngineError> {
+    let job = r.job;
+    match result {
+        Ok((staged, record)) if r.stored.record.tasks[i].state == State::Processing => {
+            let asset = staged.commit(&record)?;
+            if let Some(o) = r
+                .stored
+                .output_media_assets
+                .iter_mut()
+                .find(|o| o.task_id == job.tasks[i].id)
+            {
+                o.asset_id = Some(asset.id);
+            }
+            r.set_state(i, State::Finished, None)
+        }
+        Ok(_) | Err(EngineError::Cancelled) => {
+            if r.stored.record.tasks[i].state == State::Processing {
+                r.set_state(i, State::Canceling, None)?;
+            }
+            r.set_state(i, State::Canceled, None)
+        }
+        Err(e) => {
+            let detail = ErrorDetail {
+                code: error_code(&e),
+                message: e.to_string(),
+            };
+            // From Processing or Canceling alike: the error is what happened.
+            r.set_state(i, State::Error, Some(detail))
+        }
+    }
 }
 
 /// The media file task `i` reads: a job input path, or the media file of an asset (a job
@@ -558,7 +615,7 @@ fn run_task(
     limits: Limits,
     cancel: Arc<AtomicBool>,
     progress: impl Fn(f64) + Send + Sync + 'static,
-) -> Result<AssetRecord, EngineError> {
+) -> Result<(StagedAsset, AssetRecord), EngineError> {
     let task = &job.tasks[i];
     let options = EncodeOptions {
         limits,
@@ -604,7 +661,7 @@ fn run_task(
         source: None,
         files: describe_files(&asset, &staged.files_dir())?,
     };
-    staged.commit(&record)
+    Ok((staged, record))
 }
 
 fn describe_files(asset: &OutputAsset, dir: &Path) -> Result<Vec<AssetFileRecord>, EngineError> {

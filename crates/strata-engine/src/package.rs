@@ -27,6 +27,7 @@
 use crate::EngineError;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use strata_core::{rescale_round, CodecParams, Limits, Packet, Track, TrackKind};
 use strata_mux::{
     AudioRendition, ByteRange, DashAudio, DashPresentation, DashSegments, DashVideo,
@@ -113,8 +114,10 @@ struct Rendition {
     /// Folder / file stem inside `stream/`.
     id: String,
     config: TrackConfig,
-    /// Added to (pts - first pts) to give the output presentation time, in track ticks.
-    base: i64,
+    /// Presentation on the movie timeline = pts - `media_time` + `empty` (the edit list), in
+    /// track ticks.
+    media_time: i64,
+    empty: i64,
 }
 
 impl Rendition {
@@ -194,6 +197,7 @@ fn empty_offset(track: &Track) -> i64 {
 fn open_renditions(
     files: &[PathBuf],
     limits: Limits,
+    warnings: &mut Vec<String>,
 ) -> Result<(Vec<Rendition>, Option<Rendition>), EngineError> {
     let mut videos = Vec::new();
     let mut audio: Option<Rendition> = None;
@@ -235,15 +239,19 @@ fn open_renditions(
             };
             videos.push(Rendition {
                 path: path.clone(),
-                base: empty_offset(&t),
+                media_time: t.edits.map_or(0, |e| e.media_time),
+                empty: empty_offset(&t),
                 id: safe_id(&stem(path)),
                 track: t,
                 config,
             });
             if audio_from_video_file.is_none() {
-                audio_from_video_file = aud
-                    .map(|a| (path.clone(), a))
-                    .and_then(|(p, a)| audio_rendition(&p, a).ok());
+                if let Some(a) = aud {
+                    match audio_rendition(path, a) {
+                        Ok(r) => audio_from_video_file = Some(r),
+                        Err(e) => warnings.push(format!("audio not packaged: {e}")),
+                    }
+                }
             }
         } else if let Some(a) = aud {
             if audio.is_none() {
@@ -277,39 +285,76 @@ fn audio_rendition(path: &Path, t: Track) -> Result<Rendition, EngineError> {
         language: t.language.clone(),
         edits: None,
     };
-    // Presentation = pts - media_time + empty edit; the priming (media_time) is dropped from
-    // the timeline start rather than signalled, since MSE players ignore edit lists.
-    let media_time = t.edits.map_or(0, |e| e.media_time);
-    let base = (empty_offset(&t) - media_time).max(0);
-    let lang = if t.language.is_empty() {
-        "und".to_string()
-    } else {
-        t.language.clone()
-    };
+    // The priming (edit media_time) is removed by dropping the frames it hides rather than
+    // signalled, since MSE players do not apply edit lists.
+    let lang = language(&t.language);
     Ok(Rendition {
         path: path.to_path_buf(),
         id: safe_id(&format!("audio_{lang}")),
-        base,
+        media_time: t.edits.map_or(0, |e| e.media_time),
+        empty: empty_offset(&t),
         track: t,
         config,
     })
 }
 
+fn language(l: &str) -> String {
+    if l.trim().is_empty() {
+        "und".to_string()
+    } else {
+        l.to_string()
+    }
+}
+
+fn cancelled(cancel: Option<&AtomicBool>) -> Result<(), EngineError> {
+    if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        Err(EngineError::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
 /// Keyframe presentation times (µs) of a video rendition, and its end time.
-fn keyframe_times(r: &Rendition, limits: Limits) -> Result<(Vec<i64>, i64), EngineError> {
+fn keyframe_times(
+    r: &Rendition,
+    limits: Limits,
+    cancel: Option<&AtomicBool>,
+) -> Result<(Vec<i64>, i64, i64), EngineError> {
     let mut keys = Vec::new();
-    let mut first_pts = None;
+    let mut first = true;
     let mut end = 0i64;
-    for p in r.packets(limits)? {
+    let mut durations = Vec::new();
+    for (k, p) in r.packets(limits)?.enumerate() {
         let p = p?;
-        let p0 = *first_pts.get_or_insert(p.pts);
-        let t = p.pts - p0 + r.base;
+        if k % 256 == 0 {
+            cancelled(cancel)?;
+        }
+        let t = p.pts - r.media_time + r.empty;
+        if first {
+            first = false;
+            // An edit list that hides the start of the video (a copy cut between keyframes)
+            // would show the hidden pictures once packaged: only a re-encode can honour it.
+            if t < 0 {
+                return Err(package_err(
+                    &r.path,
+                    format!(
+                        "the video's edit list hides its first {:.3} s (pictures before the cut point); packaging without re-encoding would show them: re-encode instead",
+                        -t as f64 / r.ts() as f64
+                    ),
+                ));
+            }
+        }
         if p.keyframe {
             keys.push(r.us(t));
         }
+        if durations.len() < 512 {
+            durations.push(p.duration);
+        }
         end = end.max(r.us(t + p.duration));
     }
-    Ok((keys, end))
+    durations.sort_unstable();
+    let frame = durations.get(durations.len() / 2).copied().unwrap_or(0);
+    Ok((keys, end, r.us(frame)))
 }
 
 /// Chooses the cut times (µs) shared by every layer.
@@ -362,7 +407,7 @@ fn choose_cuts(
             cuts.push(t);
         }
     }
-    if cuts.len() > 1 && end_us - cuts[cuts.len() - 1] < MIN_TAIL_US.min(target / 2) {
+    if cuts.len() > 1 && end_us - cuts[cuts.len() - 1] <= MIN_TAIL_US.min(target / 2) {
         cuts.pop();
     }
     // A segment far longer than the target with a keyframe inside it in some layer means the
@@ -421,54 +466,58 @@ struct Written {
     /// (bytes, duration ticks) per segment.
     sizes: Vec<(u64, u64)>,
     durations: Vec<u64>,
+    /// Presentation time of the first sample, track ticks.
     start: u64,
+    /// End of the last sample, track ticks.
+    end: u64,
     /// Per segment: file name (segment mode) and the IDR's byte range in it.
     iframes: Vec<(String, ByteRange)>,
     single: Option<SingleFileReport>,
     single_name: Option<String>,
 }
 
-/// Writes one rendition's segments (and/or single file) cut at `cuts` (µs).
-fn write_rendition(
-    r: &Rendition,
-    cuts: &[i64],
-    out: &Path,
+/// What one rendition's writing needs besides the rendition.
+struct WriteJob<'a> {
+    cuts: &'a [i64],
+    out: &'a Path,
     segments: bool,
-    single: bool,
+    single_ext: Option<&'a str>,
     limits: Limits,
-) -> Result<Written, EngineError> {
+    cancel: Option<&'a AtomicBool>,
+}
+
+/// Writes one rendition's segments (and/or single file) cut at `cuts` (µs).
+fn write_rendition(r: &Rendition, job: &WriteJob<'_>) -> Result<Written, EngineError> {
     let is_video = r.track.kind == TrackKind::Video;
     let len_size = match &r.config.spec {
         TrackSpec::H264 { avcc, .. } => usize::from(avcc.get(4).map_or(3, |b| b & 3)) + 1,
         TrackSpec::Aac { .. } => 0,
     };
-    let dir = out.join(&r.id);
-    if segments {
+    let dir = job.out.join(&r.id);
+    if job.segments {
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         let init = strata_mux::init_segment(&r.config).map_err(mux(&dir))?;
         let p = dir.join("init.mp4");
         fs::write(&p, init).map_err(io(&p))?;
     }
-    let single_name = format!("{}.ismv", r.id);
-    let single_path = out.join(&single_name);
-    let mut single_w = if single {
-        Some(SingleFileWriter::create(&single_path, &r.config).map_err(mux(&single_path))?)
-    } else {
-        None
+    let single_name = job.single_ext.map(|e| format!("{}.{e}", r.id));
+    let single_path = single_name.as_ref().map(|n| job.out.join(n));
+    let mut single_w = match &single_path {
+        Some(p) => Some(SingleFileWriter::create(p, &r.config).map_err(mux(p))?),
+        None => None,
     };
     let mut frag: Option<FragmentWriter> = None;
     let mut w = Written {
         sizes: Vec::new(),
         durations: Vec::new(),
         start: 0,
+        end: 0,
         iframes: Vec::new(),
         single: None,
-        single_name: single.then(|| single_name.clone()),
+        single_name: single_name.clone(),
     };
-    let mut first_pts: Option<i64> = None;
-    let mut first_dts: Option<i64> = None;
+    let cuts = job.cuts;
     let mut next_cut = 1usize; // cuts[0] is where the first segment starts
-    let mut started = false;
     let mut seg_no = 0u32;
     let flush = |frag: &mut Option<FragmentWriter>,
                  w: &mut Written,
@@ -480,9 +529,6 @@ fn write_rendition(
                 let name = format!("seg_{seg_no}.m4s");
                 let p = dir.join(&name);
                 fs::write(&p, &seg.bytes).map_err(io(&p))?;
-                if w.durations.is_empty() {
-                    w.start = seg.decode_time;
-                }
                 w.sizes.push((seg.bytes.len() as u64, seg.duration));
                 w.durations.push(seg.duration);
                 w.iframes.push((name, seg.first_sample));
@@ -490,12 +536,43 @@ fn write_rendition(
         }
         Ok(())
     };
-    for p in r.packets(limits)? {
+    // Output decode time = dts + shift, chosen so the first sample decodes at
+    // max(0, its own presentation − composition offset); presentation is kept exact and
+    // composition offsets carry the difference (signed, trun v1).
+    let mut shift: Option<i64> = None;
+    // Audio: a constant added to presentation so a first frame partly hidden by the priming
+    // edit starts at 0 (the error is under one frame).
+    let mut audio_adjust = 0i64;
+    let mut started = false;
+    let mut lead_in: Vec<(Vec<u8>, u32)> = Vec::new();
+    for (k, p) in r.packets(job.limits)?.enumerate() {
         let p = p?;
-        let p0 = *first_pts.get_or_insert(p.pts);
-        let d0 = *first_dts.get_or_insert(p.dts);
-        let out_pts = p.pts - p0 + r.base;
-        let t_us = r.us(out_pts);
+        if k % 256 == 0 {
+            cancelled(job.cancel)?;
+        }
+        let mut present = p.pts - r.media_time + r.empty + audio_adjust;
+        if !is_video && !started {
+            // Frames wholly before 0 are the encoder's priming, hidden by the edit list.
+            if present + p.duration <= 0 {
+                continue;
+            }
+            if present < 0 {
+                audio_adjust = -present;
+                present = 0;
+            }
+            // Audio starting late: silent frames from 0, so the playlist timeline and the
+            // media agree (HLS has no other way to say "starts at 0.95 s").
+            if let TrackSpec::Aac { channels, .. } = &r.config.spec {
+                if p.duration > 0 && present >= p.duration {
+                    let n = present / p.duration;
+                    let frame = crate::silence::silent_frame(*channels);
+                    for _ in 0..n {
+                        lead_in.push((frame.clone(), u32::try_from(p.duration).unwrap_or(1024)));
+                    }
+                }
+            }
+        }
+        let t_us = r.us(present);
         let at_cut = next_cut < cuts.len()
             && if is_video {
                 p.keyframe && (t_us - cuts[next_cut]).abs() <= 1_000
@@ -503,10 +580,7 @@ fn write_rendition(
                 let half = r.us(p.duration.max(1)) / 2;
                 t_us >= cuts[next_cut] - half
             };
-        // Audio cuts at the nearest frame boundary (above: a frame starting within half a
-        // frame before the cut opens the next segment), from absolute times: no drift.
         let first_sample = !started;
-        started = true;
         if is_video && (at_cut || first_sample) && !has_idr(&p.data, len_size) {
             return Err(package_err(
                 &r.path,
@@ -518,33 +592,61 @@ fn write_rendition(
         }
         if at_cut {
             next_cut += 1;
-            // Skip cuts this track has no sample for (audio ending early).
+            // Skip cuts this track has no sample for.
             while next_cut < cuts.len() && t_us >= cuts[next_cut] {
                 next_cut += 1;
             }
             flush(&mut frag, &mut w, &mut seg_no)?;
-            if let Some(s) = single_w.as_mut() {
-                s.cut().map_err(mux(&single_path))?;
+            if let (Some(s), Some(sp)) = (single_w.as_mut(), &single_path) {
+                s.cut().map_err(mux(sp))?;
             }
         }
-        if segments && frag.is_none() {
-            // Decode time of the first sample: presentation minus its composition offset.
-            let base_decode = (p.dts - d0 + r.base).max(0) as u64;
-            frag = Some(
-                FragmentWriter::new(
-                    &r.config,
-                    FragmentOptions {
-                        styp: true,
-                        sidx: true,
-                        first_sequence: 1,
-                        base_decode_time: base_decode,
-                    },
-                )
-                .map_err(mux(&dir))?,
-            );
+        let lead_ticks: i64 = lead_in.iter().map(|(_, d)| i64::from(*d)).sum();
+        let dts_shift = *shift.get_or_insert_with(|| (present - (p.pts - p.dts)).max(0) - p.dts);
+        let dts_out = p.dts + dts_shift;
+        if !started {
+            started = true;
+            w.start = u64::try_from(present - lead_ticks).unwrap_or(0);
+            if job.segments {
+                frag = Some(
+                    FragmentWriter::new(
+                        &r.config,
+                        FragmentOptions {
+                            styp: true,
+                            sidx: true,
+                            first_sequence: 1,
+                            base_decode_time: u64::try_from(dts_out - lead_ticks).unwrap_or(0),
+                        },
+                    )
+                    .map_err(mux(&dir))?,
+                );
+            }
+            for (data, d) in lead_in.drain(..) {
+                let sample = Sample {
+                    data: &data,
+                    duration: d,
+                    cts_offset: 0,
+                    sync: true,
+                };
+                if let Some(f) = frag.as_mut() {
+                    f.push(sample).map_err(mux(&dir))?;
+                }
+                if let (Some(s), Some(sp)) = (single_w.as_mut(), &single_path) {
+                    s.push(sample).map_err(mux(sp))?;
+                }
+            }
         }
-        let cts = i32::try_from((p.pts - p.dts) - (p0 - d0)).unwrap_or(0);
+        let cts = i32::try_from(present - dts_out).map_err(|_| {
+            package_err(
+                &r.path,
+                format!(
+                    "composition offset {} ticks does not fit a trun",
+                    present - dts_out
+                ),
+            )
+        })?;
         let duration = u32::try_from(p.duration.max(0)).unwrap_or(u32::MAX);
+        w.end = w.end.max(u64::try_from(present + p.duration).unwrap_or(0));
         let sample = Sample {
             data: &p.data,
             duration,
@@ -554,15 +656,14 @@ fn write_rendition(
         if let Some(f) = frag.as_mut() {
             f.push(sample).map_err(mux(&dir))?;
         }
-        if let Some(s) = single_w.as_mut() {
-            s.push(sample).map_err(mux(&single_path))?;
+        if let (Some(s), Some(sp)) = (single_w.as_mut(), &single_path) {
+            s.push(sample).map_err(mux(sp))?;
         }
     }
     flush(&mut frag, &mut w, &mut seg_no)?;
-    if let Some(s) = single_w {
-        let rep = s.finish().map_err(mux(&single_path))?;
-        if !segments {
-            w.start = rep.segments.first().map_or(0, |s| s.decode_time);
+    if let (Some(s), Some(sp)) = (single_w, &single_path) {
+        let rep = s.finish().map_err(mux(sp))?;
+        if !job.segments {
             w.sizes = rep
                 .segments
                 .iter()
@@ -572,7 +673,7 @@ fn write_rendition(
             w.iframes = rep
                 .segments
                 .iter()
-                .map(|s| (single_name.clone(), s.first_sample))
+                .map(|s| (single_name.clone().unwrap_or_default(), s.first_sample))
                 .collect();
         }
         w.single = Some(rep);
@@ -588,11 +689,13 @@ fn frame_rate(track: &Track) -> (u32, u32) {
             }
         }
     }
-    let secs = track.time_base.seconds(track.duration).max(1e-3);
-    (
-        (f64::from(track.sample_count) / secs * 1000.0).round() as u32,
-        1000,
-    )
+    let secs = track.time_base.seconds(track.duration);
+    let fps = if secs > 0.0 && track.sample_count > 0 {
+        f64::from(track.sample_count) / secs
+    } else {
+        25.0
+    };
+    ((fps * 1000.0).round().max(1.0) as u32, 1000)
 }
 
 /// Packages the MP4 files `files` (H.264 layers, and AAC either interleaved in them or in an
@@ -607,12 +710,14 @@ pub fn package_files(
     basename: &str,
     options: &PackageOptions,
     limits: Limits,
+    cancel: Option<&AtomicBool>,
 ) -> Result<PackageReport, EngineError> {
-    let (mut videos, audio) = open_renditions(files, limits)?;
+    let mut warnings = Vec::new();
+    let (mut videos, mut audio) = open_renditions(files, limits, &mut warnings)?;
     if videos.is_empty() {
         return Err(package_err(
             out,
-            "no H.264 video MP4 to package".to_string(),
+            "no H.264 video MP4 to package (audio-only sets are not packaged)".to_string(),
         ));
     }
     // Largest picture first, then highest bitrate (file size over equal durations), as a
@@ -628,7 +733,8 @@ pub fn package_files(
             .then(size(b).cmp(&size(a)))
             .then(a.id.cmp(&b.id))
     });
-    // Distinct ids even when two files share a stem after sanitising.
+    // Distinct ids even when two files share a stem after sanitising, or a layer is named
+    // like the audio rendition.
     for i in 1..videos.len() {
         let mut k = 2;
         while videos[..i].iter().any(|v| v.id == videos[i].id) {
@@ -636,16 +742,27 @@ pub fn package_files(
             k += 1;
         }
     }
-    let mut warnings = Vec::new();
+    if let Some(a) = audio.as_mut() {
+        let mut k = 2;
+        let base = a.id.clone();
+        while videos.iter().any(|v| v.id == a.id) {
+            a.id = format!("{base}_{k}");
+            k += 1;
+        }
+    }
     let mut layers = Vec::new();
     let mut end_us = 0i64;
+    let mut frame_us = 0i64;
     for v in &videos {
-        let (keys, end) = keyframe_times(v, limits)?;
+        let (keys, end, frame) = keyframe_times(v, limits, cancel)?;
         end_us = end_us.max(end);
+        if frame_us == 0 {
+            frame_us = frame;
+        }
         layers.push((v.id.clone(), keys));
     }
-    let fr = frame_rate(&videos[0].track);
-    let frame_us = (1_000_000 * i64::from(fr.1.max(1)) / i64::from(fr.0.max(1))).max(1);
+    // A frame duration from the samples themselves, never 0 (a 0 would make one segment).
+    let frame_us = if frame_us > 0 { frame_us } else { 40_000 };
     let segment_us = options.segment_secs.map(|s| (s * 1e6).round() as i64);
     let (cuts, _target) = choose_cuts(
         &layers,
@@ -658,29 +775,40 @@ pub fn package_files(
 
     fs::create_dir_all(out).map_err(io(out))?;
     let segments_mode = (options.hls || options.dash) && !options.single_file;
-    let single_mode = options.smooth || options.single_file;
+    // Smooth servers expect .ismv; plain byte-range files are served best as .mp4.
+    let single_ext = if options.smooth {
+        Some("ismv")
+    } else if options.single_file {
+        Some("mp4")
+    } else {
+        None
+    };
+    let job = WriteJob {
+        cuts: &cuts,
+        out,
+        segments: segments_mode,
+        single_ext,
+        limits,
+        cancel,
+    };
     let mut written = Vec::new();
     for v in &videos {
-        written.push(write_rendition(
-            v,
-            &cuts,
-            out,
-            segments_mode,
-            single_mode,
-            limits,
-        )?);
+        written.push(write_rendition(v, &job)?);
     }
     let audio_written = match &audio {
-        Some(a) => Some(write_rendition(
-            a,
-            &cuts,
-            out,
-            segments_mode,
-            single_mode,
-            limits,
-        )?),
+        Some(a) => Some(write_rendition(a, &job)?),
         None => None,
     };
+    // The presentation lasts until the last track ends, audio included.
+    let end_us = std::iter::once(end_us)
+        .chain(
+            audio
+                .as_ref()
+                .zip(audio_written.as_ref())
+                .map(|(a, w)| a.us(w.end as i64)),
+        )
+        .max()
+        .unwrap_or(end_us);
     let counts: Vec<usize> = written.iter().map(|w| w.durations.len()).collect();
     if counts.iter().any(|&c| c != counts[0]) {
         return Err(EngineError::Internal(format!(
@@ -726,9 +854,10 @@ pub fn package_files(
                 segments: s
                     .segments
                     .iter()
-                    .map(|e| HlsSegment {
+                    .enumerate()
+                    .map(|(i, e)| HlsSegment {
                         uri: w.single_name.clone().unwrap_or_default(),
-                        duration: e.duration,
+                        duration: e.duration + if i == 0 { w.start } else { 0 },
                         range: Some(e.range),
                     })
                     .collect(),
@@ -741,9 +870,12 @@ pub fn package_files(
                     .durations
                     .iter()
                     .enumerate()
+                    // A track that starts after 0 (an empty edit) has no earlier sample to
+                    // show; the first EXTINF covers the gap so every playlist's timeline
+                    // matches the media time.
                     .map(|(i, &d)| HlsSegment {
                         uri: format!("seg_{}.m4s", i + 1),
-                        duration: d,
+                        duration: d + if i == 0 { w.start } else { 0 },
                         range: None,
                     })
                     .collect(),
@@ -765,7 +897,7 @@ pub fn package_files(
             };
             renditions.push(AudioRendition {
                 group_id: "audio".into(),
-                name: a.config.language.clone(),
+                name: language(&a.config.language),
                 language: (!a.config.language.is_empty() && a.config.language != "und")
                     .then(|| a.config.language.clone()),
                 channels,
@@ -897,7 +1029,7 @@ pub fn package_files(
                 codecs: codec(a)?,
                 sample_rate,
                 channels,
-                language: a.config.language.clone(),
+                language: language(&a.config.language),
                 segments: segs(a, aw),
             });
         }
@@ -964,11 +1096,7 @@ pub fn package_files(
                     } => (*sample_rate, *channels, asc.clone()),
                     TrackSpec::H264 { .. } => (48_000, 2, Vec::new()),
                 };
-                let lang = if a.config.language.is_empty() {
-                    "und".to_string()
-                } else {
-                    a.config.language.clone()
-                };
+                let lang = language(&a.config.language);
                 let bitrate = audio_avg;
                 Some((
                     IsmcAudio {
@@ -1055,7 +1183,7 @@ pub fn package_asset(
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
     }
-    let result = package_files(&files, &tmp, &basename, options, limits);
+    let result = package_files(&files, &tmp, &basename, options, limits, None);
     match result {
         Ok(mut report) => {
             fs::rename(&tmp, &target).map_err(|e| {

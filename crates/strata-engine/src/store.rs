@@ -459,6 +459,13 @@ impl AssetStore {
             .join("staging")
             .join(format!("import-{}", guid_of(&id)));
         fs::create_dir_all(&dir).map_err(io(&dir))?;
+        // Held while copying so a recovery in another process leaves this import alone.
+        let lock_path = self
+            .root
+            .join("staging")
+            .join(format!("import-{}.lock", guid_of(&id)));
+        let lock = File::create(&lock_path).map_err(io(&lock_path))?;
+        let _ = lock.try_lock();
         let staged = StagedAsset {
             target: self.asset_dir(&id),
             id,
@@ -487,7 +494,10 @@ impl AssetStore {
                 video_kbps: 0.0,
             }],
         };
-        staged.commit(&record)
+        let out = staged.commit(&record);
+        drop(lock);
+        let _ = fs::remove_file(&lock_path);
+        out
     }
 
     /// Stores a new job template.
@@ -497,22 +507,22 @@ impl AssetStore {
     /// (templates are immutable); [`EngineError::Io`].
     pub fn save_template(&self, template: &JobTemplate) -> Result<(), EngineError> {
         let path = self.template_path(&template.id());
-        // create_new makes two concurrent creators of one id fail instead of both winning.
-        let mut f = match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(f) => f,
+        // Write a temporary file, then hard-link it to the final name: the link fails when the
+        // name exists (two creators of one id cannot both win) and readers never see half a
+        // template.
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        write_atomic(&tmp, template.to_json().as_bytes())?;
+        let linked = fs::hard_link(&tmp, &path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(EngineError::TemplateExists {
+                Err(EngineError::TemplateExists {
                     id: template.id().to_string(),
                 })
             }
-            Err(e) => return Err(io(&path)(e)),
-        };
-        f.write_all(template.to_json().as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(|e| {
-                let _ = fs::remove_file(&path);
-                io(&path)(e)
-            })
+            Err(e) => Err(io(&path)(e)),
+        }
     }
 
     /// Reads a job template. `id` is `nb:jtid:UUID:…` or the bare GUID.
@@ -626,8 +636,9 @@ impl AssetStore {
         let Ok(f) = File::open(job_dir.join("lock")) else {
             return false;
         };
-        // Taking the lock succeeds only when no process holds it; it is released on drop.
-        matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock))
+        // A shared lock is refused only while a runner holds the exclusive one; two probes
+        // never refuse each other. Released on drop.
+        matches!(f.try_lock_shared(), Err(fs::TryLockError::WouldBlock))
     }
 
     /// Finalises the records of runs that were killed and deletes what they had staged:
@@ -679,6 +690,17 @@ impl AssetStore {
             if staging.exists() {
                 fs::remove_dir_all(&staging).map_err(io(&staging))?;
             }
+            // An asset published just before the kill but never recorded belongs to nobody.
+            let kept: Vec<EntityId> = job
+                .output_media_assets
+                .iter()
+                .filter_map(|o| o.asset_id)
+                .collect();
+            for a in self.assets()? {
+                if a.parent_job_id == Some(job.record.id) && !kept.contains(&a.id) {
+                    self.delete_asset(&a.id)?;
+                }
+            }
             marked.push(job.record.id);
         }
         // What is left in staging by runs that are no longer running: their jobs were just
@@ -693,17 +715,26 @@ impl AssetStore {
                 !Self::locked(&self.root.join("jobs").join(format!("job-{guid}")))
             } else if name.starts_with("deleted-") {
                 true
-            } else if name.starts_with("import-") {
-                fs::metadata(&dir)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.elapsed().ok())
-                    .is_some_and(|age| age > std::time::Duration::from_secs(3600))
+            } else if let Some(rest) = name.strip_prefix("import-") {
+                // An import in progress holds import-<guid>.lock; a stale lock file goes too.
+                let guid = rest.trim_end_matches(".lock");
+                let lock = self
+                    .root
+                    .join("staging")
+                    .join(format!("import-{guid}.lock"));
+                !matches!(
+                    File::open(&lock).map(|f| f.try_lock_shared()),
+                    Ok(Err(fs::TryLockError::WouldBlock))
+                )
             } else {
                 false
             };
             if stale {
-                let _ = fs::remove_dir_all(&dir);
+                if dir.is_dir() {
+                    let _ = fs::remove_dir_all(&dir);
+                } else {
+                    let _ = fs::remove_file(&dir);
+                }
             }
         }
         Ok(marked)

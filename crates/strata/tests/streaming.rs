@@ -207,6 +207,10 @@ fn encode_with_hls_dash_smooth_aligned_segments_exact_durations() {
     let total: i64 = segs.iter().flatten().map(|p| p.duration).sum();
     let sum: f64 = durs.iter().sum();
     assert!((sum - total as f64 / rate as f64).abs() < 1e-5);
+    // The encoder priming hidden by the source's edit list is not played: audio starts at 0
+    // and lasts what the source presents (10.000 s), not one frame more.
+    assert_eq!(segs[0][0].pts, 0);
+    assert!((sum - 10.0).abs() < 0.001, "audio playlist sums to {sum}");
     assert!(durs.iter().all(|&d| d.round() as u64 <= target));
 
     // DASH: timeline per representation, exact duration.
@@ -451,4 +455,37 @@ fn preset_outputs_choose_the_packages_and_round_trip_through_xml() {
         err.contains("Codecs[0] (H264Video) has no output: add an Output with Format MP4Format"),
         "{err}"
     );
+}
+
+#[test]
+fn late_video_keeps_its_offset_and_playlists_cover_the_timeline_c08() {
+    let Some(src) = testmedia("gen/video_starts_0.5s_after_audio.mp4") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(&src, tmp.path().join("late.mp4")).unwrap();
+    let opts = PackageOptions {
+        hls: true,
+        dash: true,
+        ..PackageOptions::default()
+    };
+    let pkg = strata::package_asset(tmp.path(), &opts, Default::default()).unwrap();
+    let (videos, audio) = rep_dirs(&pkg.dir);
+    let vpl = read(&videos[0].join("index.m3u8"));
+    let (vtrack, vsegs) = segment_packets(&videos[0], &segment_names(&vpl));
+    let vts = i64::from(vtrack.time_base.ticks_per_second());
+    // The video still starts 0.5 s after the audio.
+    assert_eq!(vsegs[0][0].pts * 1000 / vts, 500);
+    let audio = audio.unwrap();
+    let apl = read(&audio.join("index.m3u8"));
+    let (_, asegs) = segment_packets(&audio, &segment_names(&apl));
+    assert_eq!(asegs[0][0].pts, 0);
+    // Both playlists describe the same 0-based timeline: the video's first EXTINF covers the
+    // leading half second.
+    let (vd, _) = extinf(&vpl);
+    let (ad, _) = extinf(&apl);
+    let (vsum, asum): (f64, f64) = (vd.iter().sum(), ad.iter().sum());
+    assert!((vsum - asum).abs() < 0.05, "video {vsum} s, audio {asum} s");
+    let mpd = read(pkg.dash.as_ref().unwrap());
+    assert!(mpd.contains(&format!("<S t=\"{}\"", vts / 2)), "{mpd}");
 }
