@@ -489,3 +489,125 @@ fn late_video_keeps_its_offset_and_playlists_cover_the_timeline_c08() {
     let mpd = read(pkg.dash.as_ref().unwrap());
     assert!(mpd.contains(&format!("<S t=\"{}\"", vts / 2)), "{mpd}");
 }
+
+/// Makes a small clip with ffmpeg (testsrc2 + sine), or None when ffmpeg is absent.
+fn ffmpeg_clip(dir: &Path, secs: &str, extra: &[&str]) -> Option<PathBuf> {
+    let out = dir.join(format!("clip_{secs}.mp4"));
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args([
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+    ])
+    .arg(format!("testsrc2=s=320x180:r=30:d={secs}"))
+    .args(["-f", "lavfi", "-i"])
+    .arg(format!("sine=f=440:sample_rate=48000:d={secs}"))
+    .args([
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        "30",
+        "-c:a",
+        "aac",
+        "-shortest",
+    ])
+    .args(extra)
+    .arg(&out);
+    match cmd.status() {
+        Ok(s) if s.success() => Some(out),
+        _ => {
+            eprintln!("skipping: ffmpeg with libx264 is not available to make the clip");
+            None
+        }
+    }
+}
+
+#[test]
+fn tail_remainders_merge_and_playlists_sum_to_the_media_c27() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 10.5 s: the 0.5 s tail joins segment 5; 10 s + one frame: the frame joins it too.
+    for (secs, want_last) in [("10.5", 2.5), ("10.0333", 2.0333)] {
+        let Some(clip) = ffmpeg_clip(tmp.path(), secs, &[]) else {
+            return;
+        };
+        let out = tmp.path().join(format!("out_{secs}"));
+        let asset = strata::Encode::new(&clip, &two_layers("00:00:02"))
+            .package(PackageOptions {
+                hls: true,
+                dash: true,
+                ..PackageOptions::default()
+            })
+            .run(&out)
+            .unwrap();
+        let pkg = asset.package.unwrap();
+        assert_eq!(pkg.segments, 5, "{secs} s");
+        let (videos, _) = rep_dirs(&pkg.dir);
+        let (durs, target) = extinf(&read(&videos[0].join("index.m3u8")));
+        let sum: f64 = durs.iter().sum();
+        let secs_f: f64 = secs.parse().unwrap();
+        assert!(
+            (sum - secs_f).abs() <= 1.0 / 30.0 + 1e-6,
+            "{secs}: sum {sum}"
+        );
+        assert!(
+            (durs[4] - want_last).abs() <= 1.0 / 30.0 + 1e-6,
+            "{secs}: last {}",
+            durs[4]
+        );
+        assert!(durs
+            .iter()
+            .all(|&d| d > 0.001 && d.round() as u64 <= target));
+        let mpd = read(pkg.dash.as_ref().unwrap());
+        assert!(mpd.contains("mediaPresentationDuration=\"PT10."), "{mpd}");
+    }
+}
+
+#[test]
+fn fragmented_input_encodes_and_packages_like_any_other_c28() {
+    let Some(src) = testmedia("gen/h264_high_1080p30_aac_4s_fragmented.mp4") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let asset = strata::Encode::new(&src, &two_layers("00:00:02"))
+        .package(PackageOptions {
+            hls: true,
+            ..PackageOptions::default()
+        })
+        .run(&tmp.path().join("a"))
+        .unwrap();
+    let pkg = asset.package.unwrap();
+    // The source's video starts 0.067 s after its audio (gen/README.md); that offset is kept.
+    assert_eq!(pkg.segment_starts.len(), 2);
+    assert!(
+        (pkg.segment_starts[0] - 0.0667).abs() < 0.001,
+        "{:?}",
+        pkg.segment_starts
+    );
+    assert!((pkg.segment_starts[1] - pkg.segment_starts[0] - 2.0).abs() < 1e-6);
+    let master = read(pkg.hls.as_ref().unwrap());
+    // No zero or absurd bitrates from a moov that declares no duration.
+    for l in master
+        .lines()
+        .filter(|l| l.starts_with("#EXT-X-STREAM-INF"))
+    {
+        let bw: u64 = l
+            .split("BANDWIDTH=")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((100_000..5_000_000).contains(&bw), "{l}");
+    }
+    let (videos, _) = rep_dirs(&pkg.dir);
+    let (durs, _) = extinf(&read(&videos[0].join("index.m3u8")));
+    // The first EXTINF covers the leading gap: the playlist ends where the media does.
+    let sum: f64 = durs.iter().sum();
+    assert!((sum - 4.133).abs() <= 1.0 / 30.0 + 1e-3, "{sum}");
+}
