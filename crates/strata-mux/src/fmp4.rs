@@ -9,7 +9,7 @@
 use crate::boxes::{self, BoxBuf};
 use crate::{MuxError, Sample, TrackConfig, TrackSpec};
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The track id of every fragmented file Strata writes (CMAF: one track per file).
@@ -562,21 +562,7 @@ impl SingleFileWriter {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&self.path)?);
         out.write_all(&self.init)?;
         out.write_all(&sidx.buf)?;
-        let mut tmp = self
-            .tmp
-            .into_inner()
-            .map_err(|e| MuxError::Io(e.into_error()))?;
-        tmp.seek(SeekFrom::Start(0))?;
-        let copied = std::io::copy(&mut (&mut tmp).take(self.tmp_len), &mut out)?;
-        if copied != self.tmp_len {
-            return Err(MuxError::Config(format!(
-                "temporary fragment file shrank: {copied} of {} bytes",
-                self.tmp_len
-            )));
-        }
-        out.flush()?;
-        drop(tmp);
-        std::fs::remove_file(&self.tmp_path)?;
+        crate::spool::append_and_remove(self.tmp, self.tmp_len, &self.tmp_path, &mut out)?;
         let init_len = self.init.len() as u64;
         let shift = init_len + sidx.buf.len() as u64;
         for s in &mut self.segments {

@@ -16,6 +16,7 @@ mod hls;
 mod ismc;
 mod manifest;
 mod mp4;
+mod spool;
 mod track;
 
 pub use codec::{

@@ -5,7 +5,7 @@
 use crate::boxes::{self, BoxBuf};
 use crate::{MuxError, Sample, TrackConfig, TrackSpec};
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use strata_core::EditList;
 
@@ -308,21 +308,7 @@ impl Mp4Writer {
         out.write_all(&ftyp.buf)?;
         out.write_all(&moov)?;
         out.write_all(&mdat_box_header)?;
-        let mut tmp = self
-            .mdat
-            .into_inner()
-            .map_err(|e| MuxError::Io(e.into_error()))?;
-        tmp.seek(SeekFrom::Start(0))?;
-        let copied = std::io::copy(&mut (&mut tmp).take(self.mdat_len), &mut out)?;
-        if copied != self.mdat_len {
-            return Err(MuxError::Config(format!(
-                "temporary sample file shrank: {copied} of {} bytes",
-                self.mdat_len
-            )));
-        }
-        out.flush()?;
-        drop(tmp);
-        std::fs::remove_file(&self.tmp_path)?;
+        crate::spool::append_and_remove(self.mdat, self.mdat_len, &self.tmp_path, &mut out)?;
         let size = ftyp.buf.len() as u64 + moov.len() as u64 + mdat_header as u64 + self.mdat_len;
         let tracks = (0..self.tracks.len())
             .map(|i| {
