@@ -20,12 +20,15 @@ pub struct StoreArg {
 }
 
 impl StoreArg {
-    fn open(&self) -> Result<AssetStore> {
-        let root = self
-            .store
+    fn root(&self) -> PathBuf {
+        self.store
             .clone()
             .or_else(|| std::env::var_os("STRATA_STORE").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("strata-store"));
+            .unwrap_or_else(|| PathBuf::from("strata-store"))
+    }
+
+    fn open(&self) -> Result<AssetStore> {
+        let root = self.root();
         AssetStore::open(&root)
             .with_context(|| format!("opening the asset store {}", root.display()))
     }
@@ -337,11 +340,7 @@ pub fn job(cmd: JobCommand) -> Result<()> {
         JobCommand::Validate { job_file, store } => {
             let mut job = read_job_file(&job_file)?;
             // A store is needed only for asset-id inputs and TemplateId; don't create one.
-            let root = store
-                .store
-                .clone()
-                .or_else(|| std::env::var_os("STRATA_STORE").map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from("strata-store"));
+            let root = store.root();
             let store = if root.is_dir() {
                 Some(AssetStore::open(&root)?)
             } else {
