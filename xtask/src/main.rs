@@ -11,13 +11,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
+mod streaming;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  conformance [--input FILE]... [--preset NAME]... [--keep] [--no-player]
+  conformance [--input FILE]... [--preset NAME]... [--only mp4|streaming] [--keep] [--no-player]
       Encode testdata/*.mp4 with the ladder presets and check every output MP4 with
-      ffmpeg, ffprobe, mediainfo, ../shared/tools/validate and the browser player.
+      ffmpeg, ffprobe, mediainfo, ../shared/tools/validate and the browser player; then
+      the streaming packages (--hls --dash, strata package, --single-file, --smooth) with
+      check_abr.py --decode and the players (shaka, hls.js, dash.js; --cycle on a 30 s clip).
+      --input/--preset replace the default matrix of both sections; --only runs one section.
   bench [--runs N]
       Time the 720p ladder on testdata/testsrc2_1080p30_aac_10s.mp4: strata vs ffmpeg with
       libopenh264 (from the imageio-ffmpeg wheel), wall/CPU medians, fps and top-layer PSNR.";
@@ -363,10 +368,12 @@ struct Tools {
 }
 
 impl Tools {
-    fn discover(shared: &Path, scratch: &Path, want_player: bool) -> Self {
+    fn discover(shared: &Path, scratch: &Path, want_player: bool, want_mp4info: bool) -> Self {
         let node = which("node").is_some() && which("npm").is_some();
         let check_mp4set = Some(shared.join("validate/check_mp4set.sh")).filter(|p| p.is_file());
-        let mp4info = if !node {
+        let mp4info = if !want_mp4info {
+            Err("MP4 section not run".into())
+        } else if !node {
             Err("node/npm not found (apt-get install -y nodejs npm)".into())
         } else if !shared.join("validate/mp4info.mjs").is_file() {
             Err(format!(
@@ -427,6 +434,7 @@ fn conformance(args: &[String]) -> Result<bool> {
     let mut presets = Vec::new();
     let mut keep = false;
     let mut want_player = true;
+    let (mut mp4_section, mut streaming_section) = (true, true);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -434,10 +442,16 @@ fn conformance(args: &[String]) -> Result<bool> {
             "--preset" => presets.push(it.next().context("--preset needs a NAME")?.clone()),
             "--keep" => keep = true,
             "--no-player" => want_player = false,
+            "--only" => match it.next().map(String::as_str) {
+                Some("mp4") => streaming_section = false,
+                Some("streaming") => mp4_section = false,
+                other => bail!("--only needs mp4 or streaming, got {other:?}"),
+            },
             other => bail!("unknown argument {other:?}\n{USAGE}"),
         }
     }
-    if inputs.is_empty() {
+    let (given_inputs, given_presets) = (inputs.clone(), presets.clone());
+    if mp4_section && inputs.is_empty() {
         let mut found: Vec<PathBuf> = std::fs::read_dir(root.join("testdata"))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension() == Some(OsStr::new("mp4")))
@@ -446,7 +460,7 @@ fn conformance(args: &[String]) -> Result<bool> {
         inputs = found;
     }
     let mut jobs = Vec::new();
-    for input in &inputs {
+    for input in inputs.iter().filter(|_| mp4_section) {
         let names: Vec<String> = if !presets.is_empty() {
             presets.clone()
         } else if input.file_name() == Some(OsStr::new(TESTSRC2)) {
@@ -471,7 +485,7 @@ fn conformance(args: &[String]) -> Result<bool> {
     let strata = build_strata(&root)?;
     let scratch = scratch_dir("conformance")?;
     let shared = root.join("..").join("shared").join("tools");
-    let tools = Tools::discover(&shared, &scratch, want_player);
+    let tools = Tools::discover(&shared, &scratch, want_player, mp4_section);
     if !tools.ffmpeg || !tools.ffprobe {
         println!(
             "note: ffmpeg/ffprobe missing (apt-get install -y ffmpeg): their checks are SKIPPED"
@@ -486,7 +500,7 @@ fn conformance(args: &[String]) -> Result<bool> {
             shared.join("validate/check_mp4set.sh").display()
         );
     }
-    if let Err(why) = &tools.mp4info {
+    if let (Err(why), true) = (&tools.mp4info, mp4_section) {
         println!("note: mp4box.js check SKIPPED: {why}");
     }
     if let Err(why) = &tools.player {
@@ -546,6 +560,20 @@ fn conformance(args: &[String]) -> Result<bool> {
                 .flatten()
         });
         check_asset(&tools, &mut tally, job, &out, &files, want_frames);
+    }
+
+    if streaming_section {
+        let abr = streaming::setup_check_abr(&root, &shared, &scratch, &tools);
+        let ctx = streaming::Ctx {
+            root: &root,
+            strata: &strata,
+            scratch: &scratch,
+            tools: &tools,
+            abr: &abr,
+            inputs: &given_inputs,
+            presets: &given_presets,
+        };
+        streaming::streaming(&ctx, &mut tally);
     }
 
     if keep {
@@ -756,54 +784,15 @@ fn check_asset(
 /// Plays each layer through Chromium's native `<video>` with the shared harness; one check per
 /// file so a single unplayable layer is named.
 fn play_native(tally: &mut Tally, player: &Path, paths: &[PathBuf]) {
-    let o = match run(Command::new("bash")
-        .arg(player.join("run.sh"))
-        .args(["--lib", "native"])
-        .args(paths)
-        .env("TMPDIR", player))
-    {
-        Ok(o) => o,
-        Err(e) => return tally.fail("browser playback", &format!("{e:#}")),
-    };
-    let text = stdout_text(&o);
-    for l in text.lines() {
-        println!("       | {l}");
-    }
-    let mut seen = 0;
-    let lines: Vec<&str> = text.lines().collect();
-    for (i, l) in lines.iter().enumerate() {
-        let (ok, rest) = if let Some(r) = l.strip_prefix("PASS ") {
-            (true, r)
-        } else if let Some(r) = l.strip_prefix("FAIL ") {
-            (false, r)
-        } else {
-            continue;
-        };
-        seen += 1;
-        let what = format!("browser playback {rest}");
-        if ok {
-            tally.pass(&what);
-        } else {
-            // The indented lines under a FAIL carry the reason.
-            let detail: Vec<&str> = lines[i + 1..]
-                .iter()
-                .take_while(|d| d.starts_with(' '))
-                .map(|d| d.trim())
-                .collect();
-            tally.fail(&what, &detail.join(" | "));
-        }
-    }
-    if seen == 0 || !o.status.success() && seen < paths.len() {
-        tally.fail(
-            "browser playback harness",
-            &format!(
-                "exit {:?}, {seen} results for {} files: {}",
-                o.status.code(),
-                paths.len(),
-                head(&format!("{text}\n{}", stderr_text(&o)), 6)
-            ),
-        );
-    }
+    streaming::run_player(
+        tally,
+        player,
+        &["--lib", "native"],
+        paths,
+        paths.len(),
+        "browser playback",
+        false,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
