@@ -40,6 +40,8 @@ enum Command {
         overwrite: bool,
         #[command(flatten)]
         package: PackageArgs,
+        #[command(flatten)]
+        audio: AudioArgs,
     },
     /// Package an existing MP4 set (e.g. a Media Encoder Standard output asset) for streaming,
     /// without re-encoding, into ASSET_DIR/stream/. With no format flag: HLS and DASH.
@@ -69,6 +71,19 @@ enum Command {
         #[command(subcommand)]
         command: PresetsCommand,
     },
+}
+
+/// Audio flags of `encode`.
+#[derive(clap::Args, Clone, Default)]
+struct AudioArgs {
+    /// Audio in a codec nothing here decodes (Opus, AC-3, E-AC-3, …): `error` fails the task
+    /// (default), `drop` writes video-only output with a warning.
+    #[arg(long, value_name = "error|drop", default_value = "error", value_parser = ["error", "drop"])]
+    unsupported_audio: String,
+    /// Let a preset asking for more audio channels than the input has upmix (extra
+    /// channels silent). Without it the input's channel count is kept.
+    #[arg(long)]
+    allow_upmix: bool,
 }
 
 /// Streaming package flags shared by `encode` and `package`.
@@ -165,6 +180,7 @@ fn run(cli: Cli) -> Result<()> {
             output,
             overwrite,
             package,
+            audio,
         } => encode(
             input,
             preset,
@@ -172,6 +188,7 @@ fn run(cli: Cli) -> Result<()> {
             output,
             overwrite,
             package.options(),
+            &audio,
         ),
         Command::Package { asset_dir, package } => {
             let mut options = package.options();
@@ -242,6 +259,7 @@ fn encode(
     output: PathBuf,
     overwrite: bool,
     package: strata::PackageOptions,
+    audio: &AudioArgs,
 ) -> Result<()> {
     let preset = match (preset, preset_file) {
         (Some(name), None) => {
@@ -251,11 +269,22 @@ fn encode(
             .with_context(|| format!("reading preset {}", file.display()))?,
         _ => anyhow::bail!("give --preset NAME or --preset-file FILE"),
     };
-    let task = strata::Encode::new(&input, &preset).overwrite(overwrite);
+    let policy = if audio.unsupported_audio == "drop" {
+        strata::UnsupportedAudioPolicy::Drop
+    } else {
+        strata::UnsupportedAudioPolicy::Error
+    };
+    let task = strata::Encode::new(&input, &preset)
+        .overwrite(overwrite)
+        .unsupported_audio(policy)
+        .allow_upmix(audio.allow_upmix);
     // Warnings are printed with the summary, so a failing run ends with its one error line.
-    let plan = task.plan()?;
-    let total = u64::from(plan.video.sample_count);
-    drop(plan);
+    // An audio-only preset has no video plan; its progress is not counted in frames.
+    let total = if strata::is_audio_only(&preset) {
+        0
+    } else {
+        u64::from(task.plan()?.video.sample_count)
+    };
     let started = Instant::now();
     let progress: Box<dyn Fn(strata::Progress) + Send + Sync> = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(total);
@@ -290,10 +319,7 @@ fn encode(
         })
     };
     let progress = Arc::new(progress);
-    let task = strata::Encode::new(&input, &preset)
-        .overwrite(overwrite)
-        .package(package)
-        .on_progress(move |p| progress(p));
+    let task = task.package(package).on_progress(move |p| progress(p));
     let asset = task.run(&output)?;
     let secs = started.elapsed().as_secs_f64();
     println!(
@@ -352,6 +378,22 @@ fn encode(
             };
             println!(
                 "audio: input AAC ({channels} ch, {sample_rate} Hz) passed through unchanged {into}"
+            )
+        }
+        strata::AudioHandling::Transcoded {
+            channels,
+            sample_rate,
+            bitrate_kbps,
+        } => {
+            let into = if asset.files.is_empty() {
+                "into an audio-only MP4"
+            } else if asset.audio_file.is_some() {
+                "into its own audio-only MP4 (NonInterleaved)"
+            } else {
+                "once, carried by every layer"
+            };
+            println!(
+                "audio: re-encoded to AAC-LC {channels} ch {sample_rate} Hz {bitrate_kbps} kbps {into}"
             )
         }
     }

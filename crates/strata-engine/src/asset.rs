@@ -21,7 +21,17 @@ pub enum AudioHandling {
         /// Its sample rate.
         sample_rate: u32,
     },
-    /// The input's AAC was copied unchanged into every layer (no transcoding yet).
+    /// The input's audio was re-encoded to the preset's AAC-LC, once for all layers.
+    Transcoded {
+        /// Output channels.
+        channels: u16,
+        /// Output sample rate.
+        sample_rate: u32,
+        /// Target bitrate, kbps.
+        bitrate_kbps: u32,
+    },
+    /// The input's AAC was copied unchanged into every layer: `CopyAudio`, a preset without
+    /// an audio codec, or an input that already matches the preset's AAC settings.
     PassedThrough {
         /// Channels of the input AAC.
         channels: u16,
@@ -105,121 +115,153 @@ fn dir_is_empty(p: &Path) -> Result<bool, EngineError> {
     Ok(std::fs::read_dir(p).map_err(io(p))?.next().is_none())
 }
 
+/// A temporary folder beside the output folder, renamed into place by [`Staging::commit`].
+pub(crate) struct Staging {
+    abs: PathBuf,
+    parent: PathBuf,
+    leaf: String,
+    tmp: TempDir,
+}
+
+impl Staging {
+    /// Checks `output_dir` (absent, empty, or replaceable) and creates the temporary folder.
+    ///
+    /// # Errors
+    /// [`EngineError::OutputExists`], [`EngineError::Io`].
+    pub(crate) fn new(
+        input: &Path,
+        output_dir: &Path,
+        options: &EncodeOptions,
+    ) -> Result<Self, EngineError> {
+        let output_dir = if output_dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            output_dir
+        };
+        let exists = output_dir.exists();
+        if exists && !output_dir.is_dir() {
+            return Err(EngineError::Io {
+                path: output_dir.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "exists and is not a folder",
+                ),
+            });
+        }
+        if exists && !options.overwrite && !dir_is_empty(output_dir)? {
+            return Err(EngineError::OutputExists {
+                path: output_dir.to_path_buf(),
+            });
+        }
+        let abs = std::path::absolute(output_dir).map_err(io(output_dir))?;
+        let parent = abs
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| abs.clone());
+        if !parent.is_dir() {
+            // `--output out/asset` on a fresh checkout: make the parents, like `mkdir -p`.
+            std::fs::create_dir_all(&parent).map_err(|e| EngineError::Io {
+                path: output_dir.to_path_buf(),
+                source: std::io::Error::new(
+                    e.kind(),
+                    format!("cannot create the parent folder {}: {e}", parent.display()),
+                ),
+            })?;
+        }
+        if exists {
+            // Replacing a folder that holds the input (or is the working folder above it) would
+            // delete the input: refuse whatever the overwrite flag says.
+            let input = std::fs::canonicalize(input).map_err(io(input))?;
+            let out = std::fs::canonicalize(output_dir).map_err(io(output_dir))?;
+            if input.starts_with(&out) {
+                return Err(EngineError::Io {
+                    path: output_dir.to_path_buf(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "the output folder contains the input file; choose another folder",
+                    ),
+                });
+            }
+        }
+        let leaf = abs
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "asset".into());
+        let tmp_path = parent.join(format!(".{leaf}.strata-tmp-{}", std::process::id()));
+        if tmp_path.exists() {
+            std::fs::remove_dir_all(&tmp_path).map_err(io(&tmp_path))?;
+        }
+        std::fs::create_dir(&tmp_path).map_err(io(&tmp_path))?;
+        let tmp = TempDir {
+            path: tmp_path,
+            keep: false,
+        };
+        Ok(Self {
+            abs,
+            parent,
+            leaf,
+            tmp,
+        })
+    }
+
+    /// The temporary folder to write into.
+    pub(crate) fn path(&self) -> &Path {
+        &self.tmp.path
+    }
+
+    /// Moves the temporary folder into place; returns the final absolute folder. An existing
+    /// (empty, or replaced on request) folder is swapped out only now, so a failure before
+    /// never touches it.
+    ///
+    /// # Errors
+    /// [`EngineError::Io`] when a rename fails (the old folder is put back).
+    pub(crate) fn commit(mut self) -> Result<PathBuf, EngineError> {
+        let (abs, parent, leaf) = (&self.abs, &self.parent, &self.leaf);
+        if abs.exists() {
+            let old = parent.join(format!(".{leaf}.strata-old-{}", std::process::id()));
+            std::fs::rename(abs, &old).map_err(io(abs))?;
+            if let Err(e) = std::fs::rename(&self.tmp.path, abs) {
+                let _ = std::fs::rename(&old, abs);
+                return Err(EngineError::Io {
+                    path: abs.clone(),
+                    source: e,
+                });
+            }
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            std::fs::rename(&self.tmp.path, abs).map_err(io(abs))?;
+        }
+        self.tmp.keep = true;
+        Ok(self.abs.clone())
+    }
+}
+
 pub(crate) fn run(
     plan: Plan,
     output_dir: &Path,
     options: &EncodeOptions,
 ) -> Result<OutputAsset, EngineError> {
-    let output_dir = if output_dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        output_dir
-    };
-    let exists = output_dir.exists();
-    if exists && !output_dir.is_dir() {
-        return Err(EngineError::Io {
-            path: output_dir.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "exists and is not a folder",
-            ),
-        });
-    }
-    if exists && !options.overwrite && !dir_is_empty(output_dir)? {
-        return Err(EngineError::OutputExists {
-            path: output_dir.to_path_buf(),
-        });
-    }
-    let abs = std::path::absolute(output_dir).map_err(io(output_dir))?;
-    let parent = abs
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| abs.clone());
-    if !parent.is_dir() {
-        // `--output out/asset` on a fresh checkout: make the parents, like `mkdir -p`.
-        std::fs::create_dir_all(&parent).map_err(|e| EngineError::Io {
-            path: output_dir.to_path_buf(),
-            source: std::io::Error::new(
-                e.kind(),
-                format!("cannot create the parent folder {}: {e}", parent.display()),
-            ),
-        })?;
-    }
-    if exists {
-        // Replacing a folder that holds the input (or is the working folder above it) would
-        // delete the input: refuse whatever the overwrite flag says.
-        let input = std::fs::canonicalize(&plan.input).map_err(io(&plan.input))?;
-        let out = std::fs::canonicalize(output_dir).map_err(io(output_dir))?;
-        if input.starts_with(&out) {
-            return Err(EngineError::Io {
-                path: output_dir.to_path_buf(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "the output folder contains the input file; choose another folder",
-                ),
-            });
-        }
-    }
-    let leaf = abs
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "asset".into());
-    let tmp_path = parent.join(format!(".{leaf}.strata-tmp-{}", std::process::id()));
-    if tmp_path.exists() {
-        std::fs::remove_dir_all(&tmp_path).map_err(io(&tmp_path))?;
-    }
-    std::fs::create_dir(&tmp_path).map_err(io(&tmp_path))?;
-    let mut tmp = TempDir {
-        path: tmp_path,
-        keep: false,
-    };
-
+    let staging = Staging::new(&plan.input, output_dir, options)?;
+    let tmp = &staging.tmp;
     let out = pipeline::run(&plan, &tmp.path, options)?;
     let (outputs, images) = (out.layers, out.images);
     let (files, entries) = describe(&plan, &outputs)?;
 
     let ism_name = format!("{}.ism", sanitized(&plan.basename));
-    let audio_entry = plan.audio.as_ref().and_then(|a| match &a.codec {
-        CodecParams::Aac { audio, .. } => {
-            Some((audio.channels, audio.sample_rate, a.language.clone()))
-        }
-        _ => None,
-    });
+    let audio_entry = output_audio_facts(&plan);
     let audio_facts = audio_entry
         .clone()
         .or_else(|| plan.silence.map(|(ch, hz)| (ch, hz, "und".to_string())));
     let mut entries = entries;
     let separate = match &out.audio {
         Some((path, report)) => {
-            let t = &report.tracks[0];
-            let secs = t.duration as f64 / f64::from(t.timescale.max(1));
-            let kbps = if secs > 0.0 {
-                (t.bytes as f64 * 8.0 / secs / 1000.0).round() as u64
-            } else {
-                0
-            };
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let (ch, hz, _) = audio_facts.clone().unwrap_or((2, 48_000, "und".into()));
-            entries.push(AssetFileEntry {
-                name: name.clone(),
-                size: report.size,
-                duration_secs: secs,
-                sources: vec![plan
-                    .input
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()],
-                video: Vec::new(),
-                audio: vec![AudioTrackEntry {
-                    codec: "AacLc".into(),
-                    channels: ch,
-                    sampling_rate: hz,
-                    bitrate_kbps: kbps,
-                }],
-            });
+            let (entry, kbps) = audio_file_entry(&name, report, &plan.input, ch, hz);
+            entries.push(entry);
             Some((name, kbps))
         }
         None => None,
@@ -292,23 +334,7 @@ pub(crate) fn run(
         warnings.extend(p.warnings.iter().cloned());
     }
 
-    // Move into place. An existing (empty, or replaced on request) folder is swapped out only
-    // now, so a failure above never touches it.
-    if abs.exists() {
-        let old = parent.join(format!(".{leaf}.strata-old-{}", std::process::id()));
-        std::fs::rename(&abs, &old).map_err(io(&abs))?;
-        if let Err(e) = std::fs::rename(&tmp.path, &abs) {
-            let _ = std::fs::rename(&old, &abs);
-            return Err(EngineError::Io {
-                path: abs,
-                source: e,
-            });
-        }
-        let _ = std::fs::remove_dir_all(&old);
-    } else {
-        std::fs::rename(&tmp.path, &abs).map_err(io(&abs))?;
-    }
-    tmp.keep = true;
+    let abs = staging.commit()?;
     let files = files
         .into_iter()
         .map(|f| OutputFile {
@@ -350,6 +376,13 @@ pub(crate) fn run(
         dir: abs,
         files,
         audio: match (audio_entry, plan.silence) {
+            (Some((channels, sample_rate, _)), _) if plan.transcode.is_some() => {
+                AudioHandling::Transcoded {
+                    channels,
+                    sample_rate,
+                    bitrate_kbps: plan.transcode.as_ref().map_or(0, |t| t.bitrate_kbps),
+                }
+            }
             (Some((channels, sample_rate, _)), _) => AudioHandling::PassedThrough {
                 channels,
                 sample_rate,
@@ -363,6 +396,52 @@ pub(crate) fn run(
         audio_file: separate.map(|(name, _)| abs_dir.join(name)),
         warnings,
     })
+}
+
+/// The `_manifest.xml` row of an audio-only MP4, and its measured bitrate in kbps.
+pub(crate) fn audio_file_entry(
+    name: &str,
+    report: &strata_mux::FileReport,
+    input: &Path,
+    channels: u16,
+    sampling_rate: u32,
+) -> (AssetFileEntry, u64) {
+    let t = &report.tracks[0];
+    let secs = t.duration as f64 / f64::from(t.timescale.max(1));
+    let kbps = if secs > 0.0 {
+        (t.bytes as f64 * 8.0 / secs / 1000.0).round() as u64
+    } else {
+        0
+    };
+    let entry = AssetFileEntry {
+        name: name.to_string(),
+        size: report.size,
+        duration_secs: secs,
+        sources: vec![input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()],
+        video: Vec::new(),
+        audio: vec![AudioTrackEntry {
+            codec: "AacLc".into(),
+            channels,
+            sampling_rate,
+            bitrate_kbps: kbps,
+        }],
+    };
+    (entry, kbps)
+}
+
+/// Channels, rate and language of the audio the layers carry (copied or re-encoded).
+fn output_audio_facts(plan: &Plan) -> Option<(u16, u32, String)> {
+    let a = plan.audio.as_ref()?;
+    match (&plan.transcode, &a.codec) {
+        (Some(t), _) => Some((t.channels, t.sample_rate, a.language.clone())),
+        (None, CodecParams::Aac { audio, .. }) => {
+            Some((audio.channels, audio.sample_rate, a.language.clone()))
+        }
+        _ => None,
+    }
 }
 
 fn sanitized(basename: &str) -> String {
@@ -407,13 +486,15 @@ fn describe(
             a.max(1)
         };
         let mut audio = Vec::new();
-        if let (Some(a), Some(at)) = (&plan.audio, out.report.tracks.get(1)) {
-            if let CodecParams::Aac { audio: ap, .. } = &a.codec {
+        if let (Some((channels, rate, _)), Some(at)) =
+            (output_audio_facts(plan), out.report.tracks.get(1))
+        {
+            {
                 let asecs = at.duration as f64 / f64::from(at.timescale.max(1));
                 audio.push(AudioTrackEntry {
                     codec: "AacLc".into(),
-                    channels: ap.channels,
-                    sampling_rate: ap.sample_rate,
+                    channels,
+                    sampling_rate: rate,
                     bitrate_kbps: if asecs > 0.0 {
                         (at.bytes as f64 * 8.0 / asecs / 1000.0).round() as u64
                     } else {

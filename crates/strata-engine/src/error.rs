@@ -27,13 +27,29 @@ pub enum EngineError {
         /// What it is and why it is refused.
         codec: String,
     },
-    /// The audio codec cannot be carried (only AAC pass-through exists so far).
-    #[error("{}: unsupported audio codec: {codec} (audio is passed through, and only AAC can be; transcoding arrives with the audio issue)", path.display())]
+    /// The input's audio codec has no decoder here (Opus, AC-3, E-AC-3, …). With
+    /// [`crate::UnsupportedAudioPolicy::Drop`] the task writes video-only output instead.
+    #[error("{}: unsupported audio codec: {codec} (decodable: AAC-LC, MP3, FLAC, ALAC, Vorbis, PCM; pass --unsupported-audio drop / EncodeOptions::unsupported_audio = Drop to write video-only output)", path.display())]
     UnsupportedAudio {
         /// The input file.
         path: PathBuf,
         /// The codec name.
         codec: String,
+    },
+    /// Decoding, mixing, resampling or encoding the audio failed.
+    #[error("{}: audio: {source}", path.display())]
+    Audio {
+        /// The input file.
+        path: PathBuf,
+        /// What the audio stage reported.
+        #[source]
+        source: strata_audio::AudioError,
+    },
+    /// The preset asks for HE-AAC and this build has no HE-AAC encoder.
+    #[error("the preset asks for {profile} audio, which needs the optional `fdk-aac` feature (build with `--features fdk-aac`; see README, Licences); or use an AACLC preset")]
+    HeAacUnavailable {
+        /// The preset's profile (HEAACV1 / HEAACV2).
+        profile: String,
     },
     /// Decoding the input's video failed.
     #[error("{}: {source}", path.display())]

@@ -638,6 +638,7 @@ fn run_task(
         } else {
             crate::PackageOptions::default()
         },
+        ..EncodeOptions::default()
     };
     let config = task.configuration.trim();
     let preset = if AutoKind::from_preset_name(config).is_some() {

@@ -4,7 +4,9 @@
 //! decodes them in display order, scales each picture once per distinct layer size, marks IDRs
 //! on the shared KeyFrameInterval grid, and fans frames out through bounded channels to one
 //! worker per layer. Each worker owns an OpenH264 encoder and an MP4 writer, and interleaves the
-//! input's AAC packets (read through its own file handle) with its video. Memory stays bounded
+//! audio with its video: the input's AAC packets read through its own file handle when they
+//! are copied, or the frames of the one re-encode to the preset's AAC-LC (done before the
+//! video, spooled to disk). Memory stays bounded
 //! whatever the input length: at most a few frames per channel are in flight.
 //!
 //! The asset is written into a hidden temporary folder beside the output folder and renamed
@@ -16,6 +18,8 @@
 //! staged and moved into the store when complete, the job record persisted as it moves.
 
 mod asset;
+mod audio;
+mod audio_only;
 mod error;
 pub mod jobrun;
 pub mod package;
@@ -31,6 +35,7 @@ pub mod thumbs;
 pub mod thumbstage;
 
 pub use asset::{AudioHandling, OutputAsset, OutputFile};
+pub use audio::UnsupportedAudioPolicy;
 pub use error::EngineError;
 pub use jobrun::{error_code, prepare_job, run_job, JobEvent, JobEventFn, JobOptions};
 pub use package::{package_asset, package_files, PackageOptions, PackageReport, STREAM_DIR};
@@ -75,6 +80,11 @@ pub struct EncodeOptions {
     pub overwrite: bool,
     /// Streaming packages to write beside the MP4 set (HLS, DASH, Smooth).
     pub package: PackageOptions,
+    /// What to do with audio in a codec nothing here decodes (Opus, AC-3, …).
+    pub unsupported_audio: UnsupportedAudioPolicy,
+    /// Let a preset asking for more channels than the input has upmix (extra channels
+    /// silent, mono to the centre). Off: the input's channel count is kept.
+    pub allow_upmix: bool,
 }
 
 impl std::fmt::Debug for EncodeOptions {
@@ -97,6 +107,15 @@ pub fn encode(
     output_dir: &Path,
     options: &EncodeOptions,
 ) -> Result<OutputAsset, EngineError> {
+    if audio_only::is_audio_only(preset) {
+        return audio_only::run(input, preset, output_dir, options);
+    }
     let plan = Plan::new(input, preset, options)?;
     asset::run(plan, output_dir, options)
+}
+
+/// Whether `preset` encodes audio only (`AACAudio`/`CopyAudio` and nothing else): such a
+/// task has no [`Plan`] (there is no video) and writes one audio MP4.
+pub fn is_audio_only(preset: &Preset) -> bool {
+    audio_only::is_audio_only(preset)
 }

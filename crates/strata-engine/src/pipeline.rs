@@ -112,6 +112,36 @@ pub(crate) fn run(
     let timeline = Timeline {
         audio_start_us: plan.audio.as_ref().map(audio_start_us),
     };
+    let encoded = match (&plan.audio, &plan.transcode) {
+        (Some(track), Some(spec)) => {
+            let spool = dir.join(AUDIO_SPOOL);
+            let src = crate::audio::AudioInput::of(plan, track);
+            let r = crate::audio::transcode(&src, spec, &spool, &options.cancel);
+            if r.is_err() {
+                let _ = std::fs::remove_file(&spool);
+            }
+            Some(r?)
+        }
+        _ => None,
+    };
+    let result = run_with_audio(plan, dir, options, timeline, encoded.as_ref());
+    if let Some(e) = &encoded {
+        // The spool lives in the asset's temporary folder: it must not ship with it.
+        let _ = std::fs::remove_file(&e.spool);
+    }
+    result
+}
+
+/// Name of the re-encoded audio spool inside the temporary asset folder.
+const AUDIO_SPOOL: &str = ".strata-audio.spool";
+
+fn run_with_audio(
+    plan: &Plan,
+    dir: &Path,
+    options: &EncodeOptions,
+    timeline: Timeline,
+    encoded: Option<&crate::audio::EncodedAudio>,
+) -> Result<PipelineOutput, EngineError> {
     // Distinct geometries: each gets one scaling stage feeding all layers of that size.
     let mut groups: Vec<(Geometry, Vec<usize>)> = Vec::new();
     for (i, l) in plan.layers.iter().enumerate() {
@@ -127,7 +157,9 @@ pub(crate) fn run(
             let (tx, rx) = sync_channel::<Job>(CHANNEL_DEPTH);
             layer_txs[i] = Some(tx);
             let path = dir.join(&layer.file_name);
-            workers.push(s.spawn(move || encode_layer(plan, layer, &path, rx, timeline, options)));
+            workers.push(
+                s.spawn(move || encode_layer(plan, layer, &path, rx, timeline, options, encoded)),
+            );
         }
         let mut scalers = Vec::new();
         let mut group_txs = Vec::new();
@@ -159,7 +191,7 @@ pub(crate) fn run(
         };
         let audio_handle = plan.separate_audio.as_ref().map(|name| {
             let path = dir.join(name);
-            s.spawn(move || write_audio_file(plan, &path, timeline))
+            s.spawn(move || write_audio_file(plan, &path, timeline, encoded))
         });
         let decode_result = decode_stage(plan, group_txs, thumb_tx, options);
         let mut first_err: Option<EngineError> = None;
@@ -245,7 +277,7 @@ fn expected_video_start_us(plan: &Plan) -> i64 {
 }
 
 /// Presentation µs at which an audio track starts playing (its leading empty edit).
-fn audio_start_us(a: &Track) -> i64 {
+pub(crate) fn audio_start_us(a: &Track) -> i64 {
     a.presentation_us(a.edits.map_or(0, |e| e.media_time))
 }
 
@@ -459,6 +491,7 @@ fn encode_layer(
     rx: Receiver<Job>,
     timeline: Timeline,
     options: &EncodeOptions,
+    encoded: Option<&crate::audio::EncodedAudio>,
 ) -> Result<LayerOutput, EngineError> {
     let enc_err = |source| EngineError::Encode {
         path: path.to_path_buf(),
@@ -483,7 +516,7 @@ fn encode_layer(
     let mut audio = if plan.separate_audio.is_some() {
         None
     } else {
-        audio_source(plan).map(|src| {
+        audio_source(plan, encoded).map(|src| {
             configs.push(src.track_config(plan));
             AudioFeed::new(plan, src, timeline, 1)
         })
@@ -582,12 +615,13 @@ fn write_audio_file(
     plan: &Plan,
     path: &Path,
     timeline: Timeline,
+    encoded: Option<&crate::audio::EncodedAudio>,
 ) -> Result<(PathBuf, FileReport), EngineError> {
     let mux_err = |source| EngineError::Mux {
         path: path.to_path_buf(),
         source,
     };
-    let Some(src) = audio_source(plan) else {
+    let Some(src) = audio_source(plan, encoded) else {
         return Err(EngineError::Internal(
             "separate audio without an audio source".into(),
         ));
@@ -625,10 +659,16 @@ enum AudioSource<'a> {
     Input(&'a Track),
     /// Generated silence (AACAudio Condition InsertSilenceIfNoAudio).
     Silence { channels: u16, rate: u32 },
+    /// The input's audio re-encoded once for all layers.
+    Encoded(&'a crate::audio::EncodedAudio),
 }
 
-fn audio_source(plan: &Plan) -> Option<AudioSource<'_>> {
+fn audio_source<'a>(
+    plan: &'a Plan,
+    encoded: Option<&'a crate::audio::EncodedAudio>,
+) -> Option<AudioSource<'a>> {
     match (&plan.audio, plan.silence) {
+        (Some(_), _) if encoded.is_some() => encoded.map(AudioSource::Encoded),
         (Some(a), _) if matches!(a.codec, CodecParams::Aac { .. }) => Some(AudioSource::Input(a)),
         (None, Some((channels, rate))) => Some(AudioSource::Silence { channels, rate }),
         _ => None,
@@ -659,6 +699,17 @@ impl AudioSource<'_> {
                     edits: None,
                 }
             }
+            AudioSource::Encoded(e) => TrackConfig {
+                spec: TrackSpec::Aac {
+                    asc: e.asc.clone(),
+                    object_type: 0x40,
+                    channels: e.channels,
+                    sample_rate: e.sample_rate,
+                },
+                timescale: e.sample_rate,
+                language: e.language.clone(),
+                edits: None,
+            },
             AudioSource::Silence { channels, rate } => TrackConfig {
                 spec: TrackSpec::Aac {
                     asc: crate::silence::audio_specific_config(*channels, *rate),
@@ -708,6 +759,32 @@ impl<'a> AudioFeed<'a> {
         };
         let a = match source {
             AudioSource::Input(a) => a,
+            AudioSource::Encoded(e) => {
+                // Already trimmed and timed: the frames start at the first presented sample
+                // minus the encoder delay, which the edit hides again.
+                let it: Box<dyn Iterator<Item = Result<Packet, strata_demux::DemuxError>> + Send> =
+                    Box::new(
+                        e.packets()?
+                            .map(|r| r.map_err(strata_demux::DemuxError::Io)),
+                    );
+                let rate = i64::from(e.sample_rate);
+                return Ok(Self {
+                    plan,
+                    it: it.peekable(),
+                    track_index,
+                    base_us: e.first_us,
+                    ts: rate,
+                    media_time: i64::from(e.priming),
+                    out_media_time: i64::from(e.priming),
+                    segment_movie: rescale_round(
+                        i64::try_from(e.presented).unwrap_or(i64::MAX),
+                        i64::from(MOVIE_TIMESCALE),
+                        rate,
+                    ),
+                    first_us: e.first_us,
+                    end_us: None,
+                });
+            }
             AudioSource::Silence { channels, rate } => {
                 // Silence starts with the video and lasts as long.
                 let start = expected_video_start_us(plan);

@@ -32,8 +32,11 @@ pub struct Plan {
     pub demuxer: Arc<dyn Demuxer>,
     /// The video track used.
     pub video: Track,
-    /// The AAC track carried into every layer, if any.
+    /// The input audio track carried into every layer (copied, or re-encoded when
+    /// `transcode` is set), if any.
     pub audio: Option<Track>,
+    /// The re-encode of `audio` to the preset's AAC-LC; `None` copies an AAC track as is.
+    pub(crate) transcode: Option<crate::audio::TranscodeSpec>,
     /// `{Basename}` of the input.
     pub basename: String,
     /// Layers in preset order.
@@ -225,7 +228,7 @@ impl Plan {
             }
             None => {
                 return Err(strata_preset::PresetError::Unsupported(
-                    "presets without H264Video or images (audio-only) arrive with the audio issue"
+                    "an audio-only preset has no video plan: run it with encode (it writes one audio MP4)"
                         .into(),
                 )
                 .into())
@@ -325,25 +328,14 @@ impl Plan {
         } else {
             (cw, ch, source.2)
         };
-        let audio = match tracks.iter().find(|t| t.kind == TrackKind::Audio) {
-            None => None,
-            Some(t) => match &t.codec {
-                CodecParams::Aac { .. } if t.sample_count > 0 => Some(t.clone()),
-                CodecParams::Aac { .. } => None,
-                other => {
-                    return Err(EngineError::UnsupportedAudio {
-                        path: input.to_path_buf(),
-                        codec: other.name().to_string(),
-                    })
-                }
-            },
-        };
-        if let (Some(a), Some(_)) = (preset.aac_audio(), &audio) {
-            warnings.push(format!(
-                "audio is passed through unchanged; the preset's AAC {} {} ch {} Hz {} kbps re-encode is not implemented yet",
-                a.profile, a.channels, a.sampling_rate, a.bitrate
-            ));
-        }
+        let (audio, transcode) = choose_audio(
+            input,
+            preset,
+            tracks,
+            options,
+            demuxer.as_ref(),
+            &mut warnings,
+        )?;
         let ts = i64::from(video.time_base.ticks_per_second());
         let frame_rate = match &video.codec {
             CodecParams::H264 { video: vp, .. } | CodecParams::RawYuv420 { video: vp } => {
@@ -577,6 +569,9 @@ impl Plan {
             && (audio.is_some() || silence.is_some()))
         .then(|| {
             let (ch, kbps) = match (&audio, aac) {
+                (Some(_), _) if transcode.is_some() => transcode
+                    .as_ref()
+                    .map_or((2, 0), |t| (u32::from(t.channels), t.bitrate_kbps)),
                 (Some(t), _) => match &t.codec {
                     // Passed through: name it after what it is, not the preset's target.
                     CodecParams::Aac { audio, .. } => {
@@ -601,6 +596,7 @@ impl Plan {
             demuxer,
             video,
             audio,
+            transcode,
             basename,
             layers,
             gop_ticks,
@@ -634,5 +630,162 @@ impl Plan {
             deinterlace,
             black_video,
         })
+    }
+}
+
+/// Which input audio track the task uses, and whether it is copied or re-encoded.
+///
+/// - `CopyAudio` copies an AAC track unchanged.
+/// - `AACAudio` re-encodes to the preset's channels, rate and bitrate, except when the input
+///   already is AAC-LC with the same channels and rate and a bitrate within 10 % of the
+///   target: re-encoding that could only lose quality, so it is copied (MES did the same).
+/// - HE-AAC presets need an HE-AAC encoder, which this build does not have: a clear error.
+/// - A preset asking for more channels than the input has keeps the input's layout (mono
+///   becomes stereo) with the bitrate scaled down, unless the caller allows upmixing.
+/// - Without an audio codec in the preset, AAC is copied and other codecs are re-encoded to
+///   AAC-LC stereo 48 kHz 128 kbps, the MES default.
+/// - Codecs nothing here decodes (Opus, AC-3, …) fail the task, or are dropped with a warning
+///   when the caller chose [`crate::UnsupportedAudioPolicy::Drop`].
+pub(crate) fn choose_audio(
+    input: &Path,
+    preset: &Preset,
+    tracks: &[Track],
+    options: &EncodeOptions,
+    demuxer: &dyn Demuxer,
+    warnings: &mut Vec<String>,
+) -> Result<(Option<Track>, Option<crate::audio::TranscodeSpec>), EngineError> {
+    use crate::audio::{AudioFrom, TranscodeSpec};
+    let Some(t) = tracks
+        .iter()
+        .find(|t| t.kind == TrackKind::Audio && t.sample_count > 0)
+    else {
+        return Ok((None, None));
+    };
+    let from = match &t.codec {
+        CodecParams::Aac { asc, .. } => match crate::audio::audio_object_type(asc) {
+            2 => AudioFrom::Track,
+            aot => {
+                let name = match aot {
+                    5 => "HE-AAC (SBR)".to_string(),
+                    29 => "HE-AAC v2 (PS)".to_string(),
+                    n => format!("AAC object type {n}"),
+                };
+                return unsupported(input, t, name, options, warnings);
+            }
+        },
+        CodecParams::Unsupported { name, .. } if crate::audio::file_decodable(name) => {
+            AudioFrom::File
+        }
+        other => return unsupported(input, t, other.name().to_string(), options, warnings),
+    };
+    let copy = preset
+        .codecs
+        .iter()
+        .any(|c| matches!(c, strata_preset::Codec::CopyAudio));
+    let facts = crate::audio::aac_facts(t);
+    if copy {
+        if facts.is_none() {
+            return Err(strata_preset::PresetError::Invalid {
+                field: "Codecs[].CopyAudio".into(),
+                message: format!(
+                    "CopyAudio copies AAC only; the input's audio is {}: use AACAudio to re-encode it",
+                    t.codec.name()
+                ),
+            }
+            .into());
+        }
+        return Ok((Some(t.clone()), None));
+    }
+    let Some(a) = preset.aac_audio() else {
+        let spec = (from == AudioFrom::File).then_some(TranscodeSpec {
+            channels: 2,
+            sample_rate: 48_000,
+            bitrate_kbps: 128,
+            from,
+            allow_upmix: options.allow_upmix,
+        });
+        if spec.is_some() {
+            warnings.push(format!(
+                "the preset has no AACAudio: the input's {} audio is re-encoded to AAC-LC stereo 48 kHz 128 kbps",
+                t.codec.name()
+            ));
+        }
+        return Ok((Some(t.clone()), spec));
+    };
+    if a.profile != strata_preset::AacProfile::AacLc {
+        return Err(EngineError::HeAacUnavailable {
+            profile: a.profile.to_string(),
+        });
+    }
+    let wanted = crate::audio::preset_channels(a.channels);
+    if a.channels == 5 {
+        warnings.push("AACAudio Channels 5 is written as 5.1 (6 channels)".into());
+    }
+    let in_ch = match &t.codec {
+        CodecParams::Aac { audio, .. } => audio.channels,
+        // Not known before decoding; the mixer refuses an impossible layout then.
+        _ => wanted,
+    };
+    let (channels, bitrate_kbps) =
+        keep_channels(wanted, in_ch, a.bitrate, options.allow_upmix, warnings);
+    if let (Some((2, ch, rate)), AudioFrom::Track) = (facts, from) {
+        let kbps = track_kbps(demuxer, t);
+        let near = f64::from(kbps) / f64::from(bitrate_kbps.max(1));
+        if ch == channels && rate == a.sampling_rate && (0.9..=1.1).contains(&near) {
+            return Ok((Some(t.clone()), None));
+        }
+    }
+    Ok((
+        Some(t.clone()),
+        Some(TranscodeSpec {
+            channels,
+            sample_rate: a.sampling_rate,
+            bitrate_kbps,
+            from,
+            allow_upmix: options.allow_upmix,
+        }),
+    ))
+}
+
+fn unsupported(
+    input: &Path,
+    t: &Track,
+    codec: String,
+    options: &EncodeOptions,
+    warnings: &mut Vec<String>,
+) -> Result<(Option<Track>, Option<crate::audio::TranscodeSpec>), EngineError> {
+    match options.unsupported_audio {
+        crate::UnsupportedAudioPolicy::Error => Err(EngineError::UnsupportedAudio {
+            path: input.to_path_buf(),
+            codec,
+        }),
+        crate::UnsupportedAudioPolicy::Drop => {
+            warnings.push(format!(
+                "the input's audio (track {}, {codec}) has no decoder here and was dropped as asked: the output is video-only",
+                t.id
+            ));
+            Ok((None, None))
+        }
+    }
+}
+
+/// Output channels and bitrate when the preset asks for `wanted` channels of an input with
+/// `in_ch`: no upmix unless allowed (mono still becomes stereo); the per-channel bitrate is
+/// kept when channels are dropped, with the encoder's floor of 8 kbps per channel.
+pub(crate) fn keep_channels(
+    wanted: u16,
+    in_ch: u16,
+    bitrate_kbps: u32,
+    allow_upmix: bool,
+    warnings: &mut Vec<String>,
+) -> (u16, u32) {
+    if wanted > in_ch && in_ch > 1 && !allow_upmix {
+        let kbps = (bitrate_kbps * u32::from(in_ch) / u32::from(wanted)).max(8 * u32::from(in_ch));
+        warnings.push(format!(
+            "the preset asks for {wanted} audio channels and the input has {in_ch}: kept {in_ch} channels at {kbps} kbps (no upmix unless allowed)"
+        ));
+        (in_ch, kbps)
+    } else {
+        (wanted, bitrate_kbps)
     }
 }

@@ -24,11 +24,11 @@ pub use strata_engine::{
     error_code, prepare_job, run_job, AssetFileRecord, AssetRecord, AssetStore, FileKind, JobEvent,
     JobEventFn, JobOptions, JobStatus, OutputAssetRecord, StoredJob,
 };
-pub use strata_engine::{package_asset, PackageOptions, PackageReport, STREAM_DIR};
 pub use strata_engine::{
-    resolve_preset, AudioHandling, EncodeOptions, EngineError as Error, LayerPlan, OutputAsset,
-    OutputFile, OutputImage, Plan, Progress, ProgressFn,
+    is_audio_only, resolve_preset, AudioHandling, EncodeOptions, EngineError as Error, LayerPlan,
+    OutputAsset, OutputFile, OutputImage, Plan, Progress, ProgressFn, UnsupportedAudioPolicy,
 };
+pub use strata_engine::{package_asset, PackageOptions, PackageReport, STREAM_DIR};
 pub use strata_job as job;
 pub use strata_preset as preset;
 pub use strata_preset::{Preset, PresetError};
@@ -69,6 +69,19 @@ impl<'a> Encode<'a> {
     /// Receive progress updates.
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         self.options.progress = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// What to do when the input's audio codec has no decoder (Opus, AC-3, …): fail (the
+    /// default) or drop the audio with a warning.
+    pub fn unsupported_audio(mut self, policy: UnsupportedAudioPolicy) -> Self {
+        self.options.unsupported_audio = policy;
+        self
+    }
+
+    /// Allow a preset asking for more audio channels than the input has to upmix.
+    pub fn allow_upmix(mut self, yes: bool) -> Self {
+        self.options.allow_upmix = yes;
         self
     }
 
