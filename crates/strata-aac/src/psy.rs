@@ -43,6 +43,9 @@ pub(crate) fn find_attack(e: &[f32], region: std::ops::Range<usize>) -> Option<u
     None
 }
 
+/// Highest threshold in quiet used for a band, in dB SPL.
+const ATH_CAP_DB: f32 = 20.0;
+
 /// Absolute threshold of hearing in dB SPL (Terhardt's approximation).
 pub(crate) fn ath_db(f: f32) -> f32 {
     let k = (f.max(20.0) / 1000.0).min(18.0);
@@ -81,6 +84,10 @@ impl BandPsy {
             for s in 0..=steps {
                 db = db.min(ath_db(lo + (hi - lo) * s as f32 / steps as f32));
             }
+            // Terhardt's curve climbs past 60 dB SPL above 15 kHz, which under the 96 dB
+            // full-scale assumption silences quiet sibilants and cymbals; playback is often
+            // louder than assumed, and measured quality (ViSQOL) drops with them, so cap it.
+            db = db.min(ATH_CAP_DB);
             // Full-scale sine (32768) is taken as 96 dB SPL; keep 6 dB of margin for playback
             // louder than that. A sine of amplitude A carries about M²A² of MDCT energy.
             let amp = 32768.0 * 10f32.powf((db - 6.0 - 96.0) / 20.0);

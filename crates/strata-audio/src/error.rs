@@ -85,6 +85,18 @@ pub enum AudioError {
     /// The AAC encoder rejected its configuration or input.
     #[error("AAC encoder: {0}")]
     Encode(#[from] strata_aac::AacError),
+    /// An HE-AAC profile was requested from a build without the `fdk-aac` feature.
+    #[error("{profile} encoding needs libfdk-aac: build with `--features fdk-aac` (Fraunhofer FDK AAC licence, see the strata-audio docs)")]
+    HeAacUnavailable {
+        /// The requested profile ("HE-AAC", "HE-AACv2").
+        profile: String,
+    },
+    /// libfdk-aac (HE-AAC) rejected its configuration or failed to encode.
+    #[error("HE-AAC encoder (libfdk-aac): {detail}")]
+    HeAacEncode {
+        /// What was asked and libfdk-aac's message.
+        detail: String,
+    },
     /// The packet source (a demuxer) failed.
     #[error("packet source: {0}")]
     Source(Box<dyn std::error::Error + Send + Sync + 'static>),

@@ -11,13 +11,27 @@
 //!   coefficients, upmix only when asked;
 //! - [`Resampler`]: band-limited streaming rate conversion between any two rates in
 //!   8–96 kHz, delay-compensated;
-//! - [`AudioTranscoder`] / [`Pipeline`]: the chain ending in [`strata_aac::AacEncoder`].
+//! - [`AudioTranscoder`] / [`Pipeline`]: the chain ending in [`strata_aac::AacEncoder`]
+//!   (AAC-LC), or in libfdk-aac for HE-AAC v1/v2 ([`AacProfile`]) when built with the
+//!   `fdk-aac` feature.
 //!
 //! All PCM is interleaved `f32`, nominal range −1.0..=1.0, multichannel in WAV order
 //! (L, R, C, LFE, then back/side pairs), which is what `strata-aac` takes.
 //!
 //! The AAC decoder is a copy of symphonia-codec-aac 0.6.1 (MPL-2.0, kept in `src/aac_mc/`
 //! with its licence) with its two-channel limit removed.
+//!
+//! # HE-AAC and the `fdk-aac` feature
+//!
+//! [`AacProfile::HeV1`] and [`AacProfile::HeV2`] are encoded by Fraunhofer's libfdk-aac
+//! through the `fdk-aac` crate (MIT-licensed bindings; `fdk-aac-sys` compiles the bundled C++
+//! source, so a C++ compiler such as g++ or clang++ is needed — and only then). libfdk-aac is
+//! under the *Fraunhofer FDK AAC* licence, which is neither OSI-approved nor a free-software
+//! licence per the FSF and Debian, and which expressly grants no patent licence: HE-AAC (SBR,
+//! PS) is covered by patents licensed separately (e.g. by Via LA). That is why the feature is
+//! optional and off by default; building with `--features fdk-aac` and distributing the result
+//! is the user's licensing decision. Without it, HE-AAC requests fail with
+//! [`AudioError::HeAacUnavailable`]; AAC-LC never touches libfdk-aac.
 #![forbid(unsafe_code)]
 
 // Vendored MPL-2.0 code keeps upstream's style; these are the lints upstream allows too.
@@ -33,6 +47,8 @@ mod aac_mc;
 mod decode;
 mod error;
 mod file;
+#[cfg(feature = "fdk-aac")]
+mod he_aac;
 mod mix;
 mod pipeline;
 mod resample;
@@ -41,7 +57,7 @@ pub use decode::{AacDecoder, EditTrimmer, TrackDecoder};
 pub use error::{AudioError, Result};
 pub use file::{open_audio_file, FileDecoder};
 pub use mix::{ChannelMixer, MixOptions};
-pub use pipeline::{AudioTranscoder, Pipeline, TranscodeConfig};
+pub use pipeline::{AacProfile, AudioTranscoder, Pipeline, TranscodeConfig};
 pub use resample::Resampler;
 
 /// A run of decoded PCM.

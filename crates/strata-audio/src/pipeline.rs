@@ -6,12 +6,47 @@ use std::collections::VecDeque;
 use strata_aac::{AacConfig, AacEncoder};
 use strata_core::Packet;
 
+/// The AAC flavour (MPEG-4 audio object type) to encode.
+///
+/// HE-AAC profiles need the `fdk-aac` cargo feature (libfdk-aac, under the Fraunhofer FDK AAC
+/// licence: see the crate docs); without it [`AudioTranscoder::new`] returns
+/// [`AudioError::HeAacUnavailable`] for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AacProfile {
+    /// AAC-LC (object type 2), encoded by `strata-aac`.
+    #[default]
+    Lc,
+    /// HE-AAC v1: AAC-LC at half the rate plus spectral band replication (object type 5).
+    HeV1,
+    /// HE-AAC v2: HE-AAC v1 with parametric stereo (object type 29); stereo only, the core
+    /// codes a mono downmix.
+    HeV2,
+}
+
+impl AacProfile {
+    /// The usual name: "AAC-LC", "HE-AAC" or "HE-AACv2".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Lc => "AAC-LC",
+            Self::HeV1 => "HE-AAC",
+            Self::HeV2 => "HE-AACv2",
+        }
+    }
+}
+
+impl std::fmt::Display for AacProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Target of an audio transcode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TranscodeConfig {
-    /// Output sample rate in Hz (an AAC-LC rate `strata-aac` supports).
+    /// Output sample rate in Hz (an AAC-LC rate `strata-aac` supports; for HE-AAC one
+    /// libfdk-aac accepts, e.g. 32, 44.1 or 48 kHz, the SBR core running at half of it).
     pub sample_rate: u32,
-    /// Output channels: 1, 2, 6 (5.1) or 8 (7.1).
+    /// Output channels: 1, 2, 6 (5.1) or 8 (7.1); HE-AAC v1 1 or 2, HE-AAC v2 2.
     pub channels: u16,
     /// Constant bitrate in bits per second.
     pub bitrate_bps: u32,
@@ -19,6 +54,8 @@ pub struct TranscodeConfig {
     pub mix: MixOptions,
     /// Track id written into the output packets.
     pub track_id: u32,
+    /// AAC profile; [`AacProfile::Lc`] by default.
+    pub profile: AacProfile,
 }
 
 impl Default for TranscodeConfig {
@@ -29,6 +66,97 @@ impl Default for TranscodeConfig {
             bitrate_bps: 128_000,
             mix: MixOptions::default(),
             track_id: 1,
+            profile: AacProfile::Lc,
+        }
+    }
+}
+
+/// The encoder behind an [`AudioTranscoder`].
+enum Backend {
+    // Boxed: the native encoder's frame state is several times the size of libfdk-aac's handle.
+    Native(Box<AacEncoder>),
+    #[cfg(feature = "fdk-aac")]
+    Fdk(crate::he_aac::FdkEncoder),
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Native(e) => e.config().fmt(f),
+            #[cfg(feature = "fdk-aac")]
+            Self::Fdk(e) => e.fmt(f),
+        }
+    }
+}
+
+impl Backend {
+    fn new(config: &TranscodeConfig) -> Result<Self> {
+        match config.profile {
+            AacProfile::Lc => Ok(Self::Native(Box::new(AacEncoder::new(AacConfig {
+                sample_rate: config.sample_rate,
+                channels: config.channels,
+                bitrate_bps: config.bitrate_bps,
+                ..Default::default()
+            })?))),
+            #[cfg(feature = "fdk-aac")]
+            p => Ok(Self::Fdk(crate::he_aac::FdkEncoder::new(
+                p,
+                config.sample_rate,
+                config.channels,
+                config.bitrate_bps,
+            )?)),
+            #[cfg(not(feature = "fdk-aac"))]
+            p => Err(AudioError::HeAacUnavailable {
+                profile: p.to_string(),
+            }),
+        }
+    }
+
+    fn frame_len(&self) -> u32 {
+        match self {
+            Self::Native(_) => strata_aac::FRAME_LEN as u32,
+            #[cfg(feature = "fdk-aac")]
+            Self::Fdk(e) => e.frame_len(),
+        }
+    }
+
+    fn audio_specific_config(&self) -> Vec<u8> {
+        match self {
+            Self::Native(e) => e.audio_specific_config(),
+            #[cfg(feature = "fdk-aac")]
+            Self::Fdk(e) => e.audio_specific_config(),
+        }
+    }
+
+    fn priming_samples(&self) -> u32 {
+        match self {
+            Self::Native(e) => e.priming_samples(),
+            #[cfg(feature = "fdk-aac")]
+            Self::Fdk(e) => e.priming_samples(),
+        }
+    }
+
+    fn encode(&mut self, pcm: &[f32]) -> Result<Vec<strata_aac::AacPacket>> {
+        match self {
+            Self::Native(e) => Ok(e.encode(pcm)?),
+            #[cfg(feature = "fdk-aac")]
+            Self::Fdk(e) => e.encode(pcm),
+        }
+    }
+
+    fn flush(&mut self) -> Result<Vec<strata_aac::AacPacket>> {
+        match self {
+            Self::Native(e) => Ok(e.flush()?),
+            #[cfg(feature = "fdk-aac")]
+            Self::Fdk(e) => e.flush(),
+        }
+    }
+
+    fn adts_frame(&self, packet: &strata_aac::AacPacket) -> Vec<u8> {
+        match self {
+            Self::Native(e) => e.adts_frame(packet),
+            #[cfg(feature = "fdk-aac")]
+            Self::Fdk(e) => e.adts_frame(&packet.data),
         }
     }
 }
@@ -40,12 +168,13 @@ impl Default for TranscodeConfig {
 /// first input block's presentation time. A muxer writes an edit list with `media_time =`
 /// [`AudioTranscoder::priming_samples`] and `segment_duration =`
 /// [`AudioTranscoder::presented_samples`] (after [`AudioTranscoder::finish`]) so players
-/// trim the priming and the zero padding of the last frame.
+/// trim the priming and the zero padding of the last frame. Packets last
+/// [`AudioTranscoder::frame_len`] samples: 1024 for AAC-LC, 2048 for HE-AAC.
 /// Memory is bounded by one block plus the resampler's and encoder's frame buffers.
 pub struct AudioTranscoder {
     mixer: ChannelMixer,
     resampler: Resampler,
-    encoder: AacEncoder,
+    encoder: Backend,
     in_rate: u32,
     track_id: u32,
     start: Option<i64>,
@@ -58,7 +187,7 @@ impl std::fmt::Debug for AudioTranscoder {
         f.debug_struct("AudioTranscoder")
             .field("mixer", &self.mixer)
             .field("resampler", &self.resampler)
-            .field("encoder", &self.encoder.config())
+            .field("encoder", &self.encoder)
             .finish_non_exhaustive()
     }
 }
@@ -67,17 +196,14 @@ impl AudioTranscoder {
     /// A transcoder for input of `in_rate` Hz and `in_channels` channels.
     ///
     /// # Errors
-    /// [`AudioError::Encode`] when the AAC configuration is invalid (rate, channels,
-    /// bitrate); [`AudioError::UpmixRefused`] / [`AudioError::UnsupportedLayout`] from the
+    /// [`AudioError::Encode`] when the AAC-LC configuration is invalid (rate, channels,
+    /// bitrate); [`AudioError::HeAacUnavailable`] for an HE-AAC profile without the
+    /// `fdk-aac` feature, [`AudioError::HeAacEncode`] when libfdk-aac rejects the HE-AAC
+    /// configuration; [`AudioError::UpmixRefused`] / [`AudioError::UnsupportedLayout`] from the
     /// mixer; [`AudioError::UnsupportedSampleRate`] from the resampler.
     pub fn new(in_rate: u32, in_channels: u16, config: &TranscodeConfig) -> Result<Self> {
         // Validate the encoder first: its errors name the allowed output rates and bitrates.
-        let encoder = AacEncoder::new(AacConfig {
-            sample_rate: config.sample_rate,
-            channels: config.channels,
-            bitrate_bps: config.bitrate_bps,
-            ..Default::default()
-        })?;
+        let encoder = Backend::new(config)?;
         let mixer = ChannelMixer::new(in_channels, config.channels, config.mix)?;
         let resampler = Resampler::new(in_rate, config.sample_rate, config.channels)?;
         Ok(Self {
@@ -92,14 +218,23 @@ impl AudioTranscoder {
         })
     }
 
-    /// The AudioSpecificConfig for the MP4 `esds`.
+    /// The AudioSpecificConfig for the MP4 `esds`. HE-AAC signals SBR (and PS) explicitly
+    /// and hierarchically (object type 5 or 29 first), so players know the output rate and
+    /// channels before decoding.
     pub fn audio_specific_config(&self) -> Vec<u8> {
         self.encoder.audio_specific_config()
     }
 
-    /// Encoder delay in output samples, to skip with the edit list's `media_time`.
+    /// Encoder delay in output samples, to skip with the edit list's `media_time`. Not a
+    /// whole number of frames for HE-AAC (the SBR filter banks add to the core's delay).
     pub fn priming_samples(&self) -> u32 {
         self.encoder.priming_samples()
+    }
+
+    /// Output samples (per channel) each packet decodes to: 1024 for AAC-LC, 2048 for
+    /// HE-AAC, whose SBR doubles the 1024-sample core frame.
+    pub fn frame_len(&self) -> u32 {
+        self.encoder.frame_len()
     }
 
     /// Output samples fed to the encoder so far: after [`AudioTranscoder::finish`], the
@@ -189,7 +324,9 @@ impl AudioTranscoder {
         }
     }
 
-    /// Wraps a packet of this transcoder in an ADTS header, for raw `.aac` output.
+    /// Wraps a packet of this transcoder in an ADTS header, for raw `.aac` output. For
+    /// HE-AAC the header describes the AAC-LC core (half rate; mono core for v2), the
+    /// implicit signalling ADTS allows, so decoders find SBR/PS in the payload.
     pub fn adts_frame(&self, packet: &Packet) -> Vec<u8> {
         self.encoder.adts_frame(&strata_aac::AacPacket {
             data: packet.data.clone(),

@@ -381,6 +381,7 @@ fn encode(
             )
         }
         strata::AudioHandling::Transcoded {
+            profile,
             channels,
             sample_rate,
             bitrate_kbps,
@@ -393,7 +394,7 @@ fn encode(
                 "once, carried by every layer"
             };
             println!(
-                "audio: re-encoded to AAC-LC {channels} ch {sample_rate} Hz {bitrate_kbps} kbps {into}"
+                "audio: re-encoded to {profile} {channels} ch {sample_rate} Hz {bitrate_kbps} kbps {into}"
             )
         }
     }

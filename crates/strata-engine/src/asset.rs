@@ -21,8 +21,10 @@ pub enum AudioHandling {
         /// Its sample rate.
         sample_rate: u32,
     },
-    /// The input's audio was re-encoded to the preset's AAC-LC, once for all layers.
+    /// The input's audio was re-encoded to the preset's AAC, once for all layers.
     Transcoded {
+        /// "AAC-LC", "HE-AAC" or "HE-AACv2".
+        profile: &'static str,
         /// Output channels.
         channels: u16,
         /// Output sample rate.
@@ -378,6 +380,10 @@ pub(crate) fn run(
         audio: match (audio_entry, plan.silence) {
             (Some((channels, sample_rate, _)), _) if plan.transcode.is_some() => {
                 AudioHandling::Transcoded {
+                    profile: plan
+                        .transcode
+                        .as_ref()
+                        .map_or("AAC-LC", |t| t.profile.name()),
                     channels,
                     sample_rate,
                     bitrate_kbps: plan.transcode.as_ref().map_or(0, |t| t.bitrate_kbps),

@@ -1,5 +1,5 @@
-//! The audio of a task: which input track, copied or re-encoded to the preset's AAC-LC, and
-//! the re-encode itself.
+//! The audio of a task: which input track, copied or re-encoded to the preset's AAC (LC, or
+//! HE-AAC v1/v2 when built with the `fdk-aac` feature), and the re-encode itself.
 //!
 //! A re-encode runs once per task, before the video, into a spool file of raw AAC frames
 //! beside the output; every layer then interleaves the same frames. Encoding once keeps the
@@ -14,7 +14,9 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use strata_audio::{AudioTranscoder, Block, BlockSource, EditTrimmer, MixOptions, TranscodeConfig};
+use strata_audio::{
+    AacProfile, AudioTranscoder, Block, BlockSource, EditTrimmer, MixOptions, TranscodeConfig,
+};
 use strata_core::{rescale_round, CodecParams, Packet, Track};
 
 /// What the engine does when the input's audio codec has no decoder here (Opus, AC-3, …).
@@ -38,9 +40,10 @@ pub(crate) enum AudioFrom {
     File,
 }
 
-/// A re-encode to AAC-LC, resolved from the preset and the input.
+/// A re-encode to AAC, resolved from the preset and the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TranscodeSpec {
+    pub profile: AacProfile,
     pub channels: u16,
     pub sample_rate: u32,
     pub bitrate_kbps: u32,
@@ -59,6 +62,8 @@ pub(crate) struct EncodedAudio {
     pub sample_rate: u32,
     /// Encoder delay in samples, hidden by the edit list's media_time.
     pub priming: u32,
+    /// Samples per frame: 1024 for AAC-LC, 2048 for HE-AAC (SBR doubles the core frame).
+    pub frame_len: u32,
     /// Samples presented (input duration after trimming, at the output rate).
     pub presented: u64,
     /// Presentation µs (input movie timeline) of the first presented sample.
@@ -79,21 +84,22 @@ impl EncodedAudio {
         let mut reader = BufReader::new(file);
         let sizes = Arc::clone(&self.sizes);
         let n = sizes.len();
+        let len = i64::from(self.frame_len);
         // The last frame lasts only up to the last real sample, as ffmpeg writes it: the
         // track's sample-table duration then equals delay + content, which tools that ignore
         // edit lists report.
         let total = i64::from(self.priming) + i64::try_from(self.presented).unwrap_or(i64::MAX);
-        let last = (total - 1024 * (n as i64 - 1)).clamp(1, 1024);
+        let last = (total - len * (n as i64 - 1)).clamp(1, len);
         Ok((0..n).map(move |k| {
             let mut data = vec![0u8; sizes[k] as usize];
             reader.read_exact(&mut data)?;
-            let t = k as i64 * 1024;
+            let t = k as i64 * len;
             Ok(Packet {
                 track_id: 0,
                 data,
                 dts: t,
                 pts: t,
-                duration: if k + 1 == n { last } else { 1024 },
+                duration: if k + 1 == n { last } else { len },
                 keyframe: true,
             })
         }))
@@ -106,6 +112,26 @@ pub(crate) fn audio_object_type(asc: &[u8]) -> u8 {
         None => 0,
         Some(&b) if b >> 3 == 31 => 32 + ((b & 7) << 3 | asc.get(1).map_or(0, |n| n >> 5)),
         Some(&b) => b >> 3,
+    }
+}
+
+/// The encoder profile for a preset's `AACAudio.Profile`.
+///
+/// # Errors
+/// [`EngineError::HeAacUnavailable`] for HE-AAC v1/v2 in a build without the `fdk-aac`
+/// feature, checked here so a task fails before any video is encoded.
+pub(crate) fn encoder_profile(p: strata_preset::AacProfile) -> Result<AacProfile, EngineError> {
+    let profile = match p {
+        strata_preset::AacProfile::AacLc => return Ok(AacProfile::Lc),
+        strata_preset::AacProfile::HeAacV1 => AacProfile::HeV1,
+        strata_preset::AacProfile::HeAacV2 => AacProfile::HeV2,
+    };
+    if cfg!(feature = "fdk-aac") {
+        Ok(profile)
+    } else {
+        Err(EngineError::HeAacUnavailable {
+            profile: p.to_string(),
+        })
     }
 }
 
@@ -191,6 +217,7 @@ pub(crate) fn transcode(
             allow_upmix: spec.allow_upmix,
         },
         track_id: 0,
+        profile: spec.profile,
     };
     let mut tx = AudioTranscoder::new(in_rate, in_ch, &config).map_err(&aerr)?;
     // Sources StartTime/Duration cut the audio sample-exactly, on the presentation timeline.
@@ -245,6 +272,7 @@ pub(crate) fn transcode(
         channels: spec.channels,
         sample_rate: spec.sample_rate,
         priming: tx.priming_samples(),
+        frame_len: tx.frame_len(),
         presented: tx.presented_samples(),
         first_us: rescale_round(tx.start_pts(), 1_000_000, rate),
         language: src

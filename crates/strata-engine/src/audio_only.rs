@@ -107,11 +107,7 @@ pub(crate) fn run(
                     ),
                 })
             })?;
-            if a.profile != strata_preset::AacProfile::AacLc {
-                return Err(EngineError::HeAacUnavailable {
-                    profile: a.profile.to_string(),
-                });
-            }
+            let profile = crate::audio::encoder_profile(a.profile)?;
             let in_ch = strata_audio::BlockSource::channels(&dec);
             let wanted = crate::audio::preset_channels(a.channels);
             let (channels, bitrate_kbps) = crate::plan::keep_channels(
@@ -124,6 +120,7 @@ pub(crate) fn run(
             (
                 None,
                 Some(TranscodeSpec {
+                    profile,
                     channels,
                     sample_rate: a.sampling_rate,
                     bitrate_kbps,
@@ -194,7 +191,7 @@ pub(crate) fn run(
                     0,
                     Sample {
                         data: &p.data,
-                        duration: u32::try_from(p.duration).unwrap_or(1024),
+                        duration: u32::try_from(p.duration).unwrap_or(enc.frame_len),
                         cts_offset: 0,
                         sync: true,
                     },
@@ -313,6 +310,7 @@ pub(crate) fn run(
         metadata: abs.join(meta_name),
         audio: match spec {
             Some(s) => AudioHandling::Transcoded {
+                profile: s.profile.name(),
                 channels: s.channels,
                 sample_rate: s.sample_rate,
                 bitrate_kbps: s.bitrate_kbps,

