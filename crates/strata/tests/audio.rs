@@ -377,7 +377,7 @@ fn he_aac_v2_preset_encodes_with_fdk_and_matching_input_is_copied() {
     let packets = m.packets(&a);
     let n = packets.len();
     assert!(packets[..n - 1].iter().all(|p| p.duration == 2048));
-    let edit = a.edits.clone().expect("an edit list hides the priming");
+    let edit = a.edits.expect("an edit list hides the priming");
     assert!(
         edit.media_time > 0 && edit.media_time % 2048 != 0,
         "{edit:?}"
@@ -385,7 +385,7 @@ fn he_aac_v2_preset_encodes_with_fdk_and_matching_input_is_copied() {
     // Presented audio = the source's presented audio, within one frame.
     let src = decode(&input);
     let src_secs = src.frames() as f64 / f64::from(src.rate);
-    let got_secs = (a.duration as i64 - edit.media_time) as f64 / 48000.0;
+    let got_secs = (a.duration - edit.media_time) as f64 / 48000.0;
     assert!(
         (got_secs - src_secs).abs() <= 2048.0 / 48000.0,
         "{got_secs} s of audio for {src_secs} s"
