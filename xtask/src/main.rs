@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
+mod aac_quality;
+mod bench;
 mod streaming;
 
 const USAGE: &str = "\
@@ -23,9 +25,17 @@ commands:
       the streaming packages (--hls --dash, strata package, --single-file, --smooth) with
       check_abr.py --decode and the players (shaka, hls.js, dash.js; --cycle on a 30 s clip).
       --input/--preset replace the default matrix of both sections; --only runs one section.
-  bench [--runs N]
-      Time the 720p ladder on testdata/testsrc2_1080p30_aac_10s.mp4: strata vs ffmpeg with
-      libopenh264 (from the imageio-ffmpeg wheel), wall/CPU medians, fps and top-layer PSNR.";
+  bench [--runs N] [--preset NAME]... [--input FILE]... [--testdata] [--threads N] [--no-build]
+      Time the release strata against ffmpeg+libopenh264 (imageio-ffmpeg wheel, venv in
+      target/bench/venv) and Debian ffmpeg+libx264 veryfast on the same ladders, alternating
+      runs: median wall, CPU, CPU/wall, peak RSS; per-layer bitrate and Y-PSNR (lanczos-scaled
+      source as reference). Defaults: the three 720p/1080p ladder presets, a generated hard
+      1080p30 clip (cached in target/bench/media) and ../shared/testmedia/gen/h264_high_1080p30_aac_10s.mp4.
+      --testdata adds testdata/*.mp4; --threads N limits strata to N CPUs (--threads N and
+      taskset); --no-build times the existing target/release/strata. Writes
+      target/bench/results.json, chart.svg and index.html.
+  aac-quality [--bitrates 64,128,192] [--signals speech,music,orchestra,noise] [--venv DIR] [--setup] [--no-visqol]
+      strata-aac vs ffmpeg -c:a aac: bitrate, SNR, ViSQOL MOS-LQO (see xtask/src/aac_quality.rs).";
 
 const LADDER_720P: &str = "H264 Multiple Bitrate 720p";
 const TESTSRC2: &str = "testsrc2_1080p30_aac_10s.mp4";
@@ -34,7 +44,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("conformance") => conformance(&args[1..]),
-        Some("bench") => bench(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
+        Some("aac-quality") => aac_quality::aac_quality(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(true)
@@ -793,330 +804,4 @@ fn play_native(tally: &mut Tally, player: &Path, paths: &[PathBuf]) {
         "browser playback",
         false,
     );
-}
-
-// ---------------------------------------------------------------------------------------------
-// bench
-
-/// The ladder of "H264 Multiple Bitrate 720p": (width, height, kbps).
-const LADDER: [(u32, u32, u32); 6] = [
-    (1280, 720, 3400),
-    (960, 540, 2250),
-    (960, 540, 1500),
-    (640, 360, 1000),
-    (640, 360, 650),
-    (320, 180, 400),
-];
-
-struct Timing {
-    wall: f64,
-    cpu: Option<f64>,
-}
-
-/// Runs `cmd` under `/usr/bin/time` when present so the child's user+sys CPU is measured too
-/// (std has no portable getrusage for children, and a libc dependency is not worth it here).
-fn timed(program: &Path, args: &[std::ffi::OsString], log: &Path) -> Result<Timing> {
-    let time = Path::new("/usr/bin/time");
-    let tfile = log.with_extension("time");
-    let mut cmd = if time.is_file() {
-        let mut c = Command::new(time);
-        c.arg("-f")
-            .arg("%e %U %S")
-            .arg("-o")
-            .arg(&tfile)
-            .arg(program);
-        c
-    } else {
-        Command::new(program)
-    };
-    cmd.args(args);
-    let t0 = Instant::now();
-    let o = run(&mut cmd)?;
-    let wall = t0.elapsed().as_secs_f64();
-    std::fs::write(log, [o.stdout.as_slice(), o.stderr.as_slice()].concat())?;
-    if !o.status.success() {
-        bail!(
-            "{} failed ({:?}), log {}: {}",
-            program.display(),
-            o.status.code(),
-            log.display(),
-            head(&stderr_text(&o), 8)
-        );
-    }
-    let cpu = std::fs::read_to_string(&tfile).ok().and_then(|s| {
-        let v: Vec<f64> = s
-            .lines()
-            .last()?
-            .split_whitespace()
-            .filter_map(|x| x.parse().ok())
-            .collect();
-        (v.len() == 3).then(|| v[1] + v[2])
-    });
-    Ok(Timing { wall, cpu })
-}
-
-/// The imageio-ffmpeg wheel carries a static ffmpeg with libopenh264 (Debian's lacks it).
-fn find_openh264_ffmpeg() -> std::result::Result<PathBuf, String> {
-    let locate = || -> Option<PathBuf> {
-        let o = Command::new("python3")
-            .args([
-                "-c",
-                "import imageio_ffmpeg;print(imageio_ffmpeg.get_ffmpeg_exe())",
-            ])
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        let p = PathBuf::from(stdout_text(&o).trim());
-        (o.status.success() && p.is_file()).then_some(p)
-    };
-    let exe = match locate() {
-        Some(p) => p,
-        None => {
-            if which("python3").is_none() {
-                return Err("python3 not found".into());
-            }
-            eprintln!("installing imageio-ffmpeg==0.8.1 (ffmpeg with libopenh264) with pip ...");
-            let ok = Command::new("python3")
-                .args(["-m", "pip", "install", "--quiet", "imageio-ffmpeg==0.8.1"])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-            if !ok {
-                return Err("pip install imageio-ffmpeg==0.8.1 failed".into());
-            }
-            locate().ok_or("imageio_ffmpeg installed but get_ffmpeg_exe() found no binary")?
-        }
-    };
-    let enc = Command::new(&exe)
-        .args(["-hide_banner", "-encoders"])
-        .output()
-        .map_err(|e| format!("running {}: {e}", exe.display()))?;
-    if !stdout_text(&enc).contains("libopenh264") {
-        return Err(format!("{} has no libopenh264 encoder", exe.display()));
-    }
-    Ok(exe)
-}
-
-fn ffmpeg_ladder_args(input: &Path, out: &Path) -> Vec<std::ffi::OsString> {
-    let n = LADDER.len();
-    let mut graph = format!(
-        "[0:v]split={n}{}",
-        (0..n).map(|i| format!("[s{i}]")).collect::<String>()
-    );
-    for (i, (w, h, _)) in LADDER.iter().enumerate() {
-        graph.push_str(&format!(";[s{i}]scale={w}:{h}[o{i}]"));
-    }
-    let mut a: Vec<std::ffi::OsString> = ["-hide_banner", "-nostdin", "-y", "-i"]
-        .iter()
-        .map(Into::into)
-        .collect();
-    a.push(input.into());
-    a.push("-filter_complex".into());
-    a.push(graph.into());
-    for (i, (w, h, kbps)) in LADDER.iter().enumerate() {
-        let rate = format!("{kbps}k");
-        for s in [
-            "-map".to_string(),
-            format!("[o{i}]"),
-            "-map".into(),
-            "0:a?".into(),
-            "-c:v".into(),
-            "libopenh264".into(),
-            "-b:v".into(),
-            rate.clone(),
-            "-maxrate".into(),
-            rate,
-            "-g".into(),
-            "60".into(),
-            "-keyint_min".into(),
-            "60".into(),
-            "-c:a".into(),
-            "copy".into(),
-        ] {
-            a.push(s.into());
-        }
-        a.push(out.join(format!("ffmpeg_{w}x{h}_{kbps}.mp4")).into());
-    }
-    a
-}
-
-/// Y-PSNR of `layer` against the original source scaled (lanczos) to the layer's size. Both
-/// timelines start at zero so an encoder's start offset does not pair the wrong frames.
-fn y_psnr(ffmpeg: &Path, source: &Path, layer: &Path, w: u32, h: u32) -> Result<(f64, String)> {
-    let graph = format!(
-        "[0:v]setpts=PTS-STARTPTS,scale={w}:{h}:flags=lanczos[ref];[1:v]setpts=PTS-STARTPTS[dis];[dis][ref]psnr"
-    );
-    let o = run(Command::new(ffmpeg)
-        .args(["-hide_banner", "-nostdin", "-i"])
-        .arg(source)
-        .arg("-i")
-        .arg(layer)
-        .args(["-lavfi", &graph, "-f", "null", "-"]))?;
-    let err = stderr_text(&o);
-    let line = err
-        .lines()
-        .rev()
-        .find(|l| l.contains("PSNR y:"))
-        .with_context(|| format!("no PSNR line from ffmpeg: {}", head(&err, 5)))?;
-    let y = line
-        .split("PSNR y:")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .context("unparsable PSNR line")?;
-    let summary = line
-        .split("PSNR ")
-        .nth(1)
-        .unwrap_or(line)
-        .trim()
-        .to_string();
-    Ok((y, summary))
-}
-
-fn bench(args: &[String]) -> Result<bool> {
-    let mut runs = 3usize;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--runs" => runs = it.next().context("--runs needs N")?.parse()?,
-            other => bail!("unknown argument {other:?}\n{USAGE}"),
-        }
-    }
-    let root = workspace_root();
-    let input = root.join("testdata").join(TESTSRC2);
-    let strata = build_strata(&root)?;
-    let scratch = scratch_dir("bench")?;
-    let frames = if which("ffprobe").is_some() {
-        probe_frames(&input)?
-    } else {
-        300
-    };
-    let ffmpeg_oh = find_openh264_ffmpeg();
-    if let Err(why) = &ffmpeg_oh {
-        println!("note: ffmpeg+libopenh264 side SKIPPED: {why}");
-    }
-
-    let strata_out = scratch.join("strata");
-    let ff_out = scratch.join("ffmpeg");
-    std::fs::create_dir_all(&ff_out)?;
-    let strata_args: Vec<std::ffi::OsString> = vec![
-        "encode".into(),
-        input.clone().into(),
-        "--preset".into(),
-        LADDER_720P.into(),
-        "-o".into(),
-        strata_out.clone().into(),
-        "--overwrite".into(),
-    ];
-    let mut st = Vec::new();
-    let mut ff = Vec::new();
-    // Alternate the two so background load on the shared machine hits both alike.
-    for r in 1..=runs {
-        let t = timed(
-            &strata,
-            &strata_args,
-            &scratch.join(format!("strata_{r}.log")),
-        )?;
-        println!(
-            "run {r}: strata          wall {:6.2} s  cpu {}",
-            t.wall,
-            fmt_cpu(t.cpu)
-        );
-        st.push(t);
-        if let Ok(exe) = &ffmpeg_oh {
-            let t = timed(
-                exe,
-                &ffmpeg_ladder_args(&input, &ff_out),
-                &scratch.join(format!("ffmpeg_{r}.log")),
-            )?;
-            println!(
-                "run {r}: ffmpeg+openh264 wall {:6.2} s  cpu {}",
-                t.wall,
-                fmt_cpu(t.cpu)
-            );
-            ff.push(t);
-        }
-    }
-
-    println!("\n{frames} source frames, {runs} runs, medians:");
-    report("strata", &st, frames);
-    if !ff.is_empty() {
-        report("ffmpeg+libopenh264", &ff, frames);
-    }
-
-    // PSNR uses the Debian ffmpeg when present (any ffmpeg with the psnr filter will do).
-    let psnr_ffmpeg = which("ffmpeg").or_else(|| ffmpeg_oh.as_ref().ok().cloned());
-    match psnr_ffmpeg {
-        None => println!("PSNR SKIPPED: no ffmpeg"),
-        Some(exe) => {
-            let top = read_description(&strata_out)
-                .ok()
-                .and_then(|f| f.into_iter().next())
-                .map(|f| (strata_out.join(&f.name), f.width, f.height));
-            if let Some((p, w, h)) = top {
-                print_psnr("strata", &exe, &input, &p, w, h);
-            }
-            if !ff.is_empty() {
-                let (w, h, kbps) = LADDER[0];
-                let p = ff_out.join(format!("ffmpeg_{w}x{h}_{kbps}.mp4"));
-                print_psnr("ffmpeg+libopenh264", &exe, &input, &p, w, h);
-            }
-            for (name, dir) in [("strata", &strata_out), ("ffmpeg+libopenh264", &ff_out)] {
-                let sizes: Vec<String> = std::fs::read_dir(dir)
-                    .map(|rd| {
-                        let mut v: Vec<(String, u64)> = rd
-                            .filter_map(|e| e.ok())
-                            .filter(|e| e.file_name().to_string_lossy().ends_with(".mp4"))
-                            .map(|e| {
-                                (
-                                    e.file_name().to_string_lossy().into_owned(),
-                                    e.metadata().map(|m| m.len()).unwrap_or(0),
-                                )
-                            })
-                            .collect();
-                        v.sort_by_key(|x| std::cmp::Reverse(x.1));
-                        v.into_iter()
-                            .map(|(n, s)| format!("{n} {:.0} KiB", s as f64 / 1024.0))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if !sizes.is_empty() {
-                    println!("{name} files: {}", sizes.join(", "));
-                }
-            }
-        }
-    }
-    println!("outputs and logs in {}", scratch.display());
-    Ok(true)
-}
-
-fn fmt_cpu(c: Option<f64>) -> String {
-    c.map_or_else(|| "n/a (no /usr/bin/time)".into(), |c| format!("{c:6.2} s"))
-}
-
-fn report(name: &str, t: &[Timing], frames: u64) {
-    let wall = median(&t.iter().map(|x| x.wall).collect::<Vec<_>>());
-    let cpus: Vec<f64> = t.iter().filter_map(|x| x.cpu).collect();
-    let cpu = if cpus.len() == t.len() {
-        Some(median(&cpus))
-    } else {
-        None
-    };
-    println!(
-        "  {name:<20} wall {wall:6.2} s  cpu {}  {:6.1} source fps{}",
-        fmt_cpu(cpu),
-        frames as f64 / wall,
-        cpu.map_or(String::new(), |c| format!(
-            "  cpu/wall {:.2}  {:.1} fps per CPU-second",
-            c / wall,
-            frames as f64 / c
-        ))
-    );
-}
-
-fn print_psnr(name: &str, ffmpeg: &Path, source: &Path, layer: &Path, w: u32, h: u32) {
-    match y_psnr(ffmpeg, source, layer, w, h) {
-        Ok((y, line)) => println!("  {name:<20} top layer {w}x{h} Y-PSNR {y:.2} dB  ({line})"),
-        Err(e) => println!("  {name:<20} PSNR failed: {e:#}"),
-    }
 }

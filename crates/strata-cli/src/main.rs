@@ -41,7 +41,7 @@ enum Command {
         #[command(flatten)]
         package: PackageArgs,
         #[command(flatten)]
-        audio: AudioArgs,
+        audio: TaskArgs,
     },
     /// Package an existing MP4 set (e.g. a Media Encoder Standard output asset) for streaming,
     /// without re-encoding, into ASSET_DIR/stream/. With no format flag: HLS and DASH.
@@ -73,9 +73,17 @@ enum Command {
     },
 }
 
-/// Audio flags of `encode`.
+/// Audio and scheduling flags of `encode`.
 #[derive(clap::Args, Clone, Default)]
-struct AudioArgs {
+struct TaskArgs {
+    /// Chunks encoded at once (default: one per core this process may use). The output is
+    /// the same for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
+    /// Encode the video as one chunk (one decoder, encoders never restarted): slower on
+    /// several cores.
+    #[arg(long)]
+    single_chunk: bool,
     /// Audio in a codec nothing here decodes (Opus, AC-3, E-AC-3, …): `error` fails the task
     /// (default), `drop` writes video-only output with a warning.
     #[arg(long, value_name = "error|drop", default_value = "error", value_parser = ["error", "drop"])]
@@ -259,7 +267,7 @@ fn encode(
     output: PathBuf,
     overwrite: bool,
     package: strata::PackageOptions,
-    audio: &AudioArgs,
+    audio: &TaskArgs,
 ) -> Result<()> {
     let preset = match (preset, preset_file) {
         (Some(name), None) => {
@@ -277,7 +285,9 @@ fn encode(
     let task = strata::Encode::new(&input, &preset)
         .overwrite(overwrite)
         .unsupported_audio(policy)
-        .allow_upmix(audio.allow_upmix);
+        .allow_upmix(audio.allow_upmix)
+        .threads(audio.threads.map(usize::from))
+        .single_chunk(audio.single_chunk);
     // Warnings are printed with the summary, so a failing run ends with its one error line.
     // An audio-only preset has no video plan; its progress is not counted in frames.
     let total = if strata::is_audio_only(&preset) {

@@ -69,6 +69,38 @@ pub trait Demuxer: Send + Sync {
         &self,
         track_id: u32,
     ) -> Result<Box<dyn Iterator<Item = Result<Packet, DemuxError>> + Send>, DemuxError>;
+
+    /// Timing of every sample of a track in decode order, from the container's index alone
+    /// (no sample data read), or `None` when the format keeps no index. Lets a caller cut the
+    /// track into independently decodable chunks before reading it.
+    fn sample_times(&self, track_id: u32) -> Option<Vec<SampleTime>> {
+        let _ = track_id;
+        None
+    }
+
+    /// Packets of one track from sample `first` (decode order) on; like
+    /// [`Demuxer::packets`], with its own file handle.
+    ///
+    /// # Errors
+    /// As [`Demuxer::packets`].
+    fn packets_from(
+        &self,
+        track_id: u32,
+        first: usize,
+    ) -> Result<Box<dyn Iterator<Item = Result<Packet, DemuxError>> + Send>, DemuxError> {
+        Ok(Box::new(self.packets(track_id)?.skip(first)))
+    }
+}
+
+/// When a sample decodes and shows, and whether decoding can start at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleTime {
+    /// Decode time, track ticks.
+    pub dts: i64,
+    /// Composition (presentation) time before the edit list, track ticks.
+    pub pts: i64,
+    /// A sync sample.
+    pub keyframe: bool,
 }
 
 /// Opens a media file, sniffing the format from its bytes (not the extension): MP4/MOV/3GP

@@ -20,6 +20,7 @@
 mod asset;
 mod audio;
 mod audio_only;
+mod chunk;
 mod error;
 pub mod jobrun;
 pub mod package;
@@ -85,6 +86,13 @@ pub struct EncodeOptions {
     /// Let a preset asking for more channels than the input has upmix (extra channels
     /// silent, mono to the centre). Off: the input's channel count is kept.
     pub allow_upmix: bool,
+    /// Chunks encoded at once (`None`: one per core the process may use). The output bytes
+    /// are the same for any value: chunk boundaries depend on the input alone.
+    pub threads: Option<usize>,
+    /// Encode the video as one chunk, decode and encoders running from start to end (the
+    /// pipeline that thumbnails, raw and generated video always use). Slower on several
+    /// cores; rate control then never restarts at a chunk boundary.
+    pub single_chunk: bool,
 }
 
 impl std::fmt::Debug for EncodeOptions {
@@ -92,6 +100,8 @@ impl std::fmt::Debug for EncodeOptions {
         f.debug_struct("EncodeOptions")
             .field("limits", &self.limits)
             .field("overwrite", &self.overwrite)
+            .field("threads", &self.threads)
+            .field("single_chunk", &self.single_chunk)
             .finish_non_exhaustive()
     }
 }

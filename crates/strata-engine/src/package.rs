@@ -443,7 +443,7 @@ fn choose_cuts(
 }
 
 /// The NAL unit types in a length-prefixed sample.
-fn has_idr(data: &[u8], len_size: usize) -> bool {
+pub(crate) fn has_idr(data: &[u8], len_size: usize) -> bool {
     let mut i = 0;
     while i + len_size <= data.len() {
         let mut n = 0usize;

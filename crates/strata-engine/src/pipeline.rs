@@ -42,8 +42,8 @@ pub(crate) struct LayerOutput {
 
 /// Start times of the presentation, in microseconds of the input's movie timeline.
 #[derive(Clone, Copy)]
-struct Timeline {
-    audio_start_us: Option<i64>,
+pub(crate) struct Timeline {
+    pub(crate) audio_start_us: Option<i64>,
 }
 
 fn cancelled(flag: &Option<Arc<AtomicBool>>) -> bool {
@@ -51,7 +51,7 @@ fn cancelled(flag: &Option<Arc<AtomicBool>>) -> bool {
 }
 
 /// Marker for "a downstream stage stopped": the real error comes from that stage.
-fn closed() -> EngineError {
+pub(crate) fn closed() -> EngineError {
     EngineError::Internal("pipeline stage stopped early".into())
 }
 
@@ -149,6 +149,9 @@ fn run_with_audio(
             Some((_, v)) => v.push(i),
             None => groups.push((l.geometry, vec![i])),
         }
+    }
+    if let Some(cp) = crate::chunk::plan_chunks(plan, options) {
+        return run_chunked(plan, dir, options, timeline, encoded, &cp, &groups);
     }
     std::thread::scope(|s| {
         let mut layer_txs: Vec<Option<SyncSender<Job>>> = vec![None; plan.layers.len()];
@@ -261,6 +264,177 @@ fn run_with_audio(
     })
 }
 
+/// Keeps the error that explains a failure: a real one over "a stage stopped early".
+fn keep_first(first_err: &mut Option<EngineError>, e: EngineError) {
+    let replace = match first_err {
+        None => true,
+        Some(old) => is_closed(old) && !is_closed(&e),
+    };
+    if replace {
+        *first_err = Some(e);
+    }
+}
+
+/// The chunked pipeline: workers encode chunks (see [`crate::chunk`]); this thread hands
+/// each finished chunk, in order, to one muxing thread per layer.
+fn run_chunked(
+    plan: &Plan,
+    dir: &Path,
+    options: &EncodeOptions,
+    timeline: Timeline,
+    encoded: Option<&crate::audio::EncodedAudio>,
+    cp: &crate::chunk::ChunkPlan,
+    groups: &[(Geometry, Vec<usize>)],
+) -> Result<PipelineOutput, EngineError> {
+    let n = cp.chunks.len();
+    let workers = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, n);
+    // Finished chunks may run this far ahead of the muxers: enough that a slow chunk does not
+    // idle the others, few enough that their encoded bytes stay small.
+    let window = 2 * workers;
+    let shared = crate::chunk::Shared::new();
+    let start = Instant::now();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let last_report = std::sync::Mutex::new(Instant::now());
+    let on_frame = || {
+        let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+        let Some(cb) = &options.progress else {
+            return;
+        };
+        let due = last_report.lock().is_ok_and(|mut t| {
+            let due = t.elapsed().as_millis() >= 200 || k == cp.frames;
+            if due {
+                *t = Instant::now();
+            }
+            due
+        });
+        if due {
+            cb(Progress {
+                frames_done: k.min(cp.frames),
+                frames_total: cp.frames,
+                elapsed_secs: start.elapsed().as_secs_f64(),
+            });
+        }
+    };
+    std::thread::scope(|s| {
+        let mut txs = Vec::new();
+        let mut muxers = Vec::new();
+        for layer in &plan.layers {
+            let (tx, rx) = sync_channel::<Coded>(64);
+            txs.push(tx);
+            let path = dir.join(&layer.file_name);
+            muxers.push(s.spawn(move || {
+                mux_layer(
+                    plan,
+                    layer,
+                    &path,
+                    rx.into_iter().map(Ok),
+                    timeline,
+                    options,
+                    encoded,
+                )
+            }));
+        }
+        let audio_handle = plan.separate_audio.as_ref().map(|name| {
+            let path = dir.join(name);
+            s.spawn(move || write_audio_file(plan, &path, timeline, encoded))
+        });
+        let mut handles = Vec::new();
+        for _ in 0..workers {
+            let (shared, on_frame) = (&shared, &on_frame);
+            handles.push(s.spawn(move || {
+                while let Some(c) = shared.take(n, window) {
+                    let r = crate::chunk::encode_chunk(
+                        plan,
+                        cp,
+                        c,
+                        groups,
+                        options,
+                        &shared.stop,
+                        on_frame,
+                    );
+                    shared.finish(c, r);
+                }
+            }));
+        }
+        let mut first_err: Option<EngineError> = None;
+        let mut pictures = 0u64;
+        for c in 0..n {
+            match shared.wait_for(c) {
+                Some(Ok(layers)) => {
+                    pictures += layers.first().map_or(0, |l| l.len() as u64);
+                    let sent = layers.into_iter().zip(&txs).try_for_each(|(frames, tx)| {
+                        frames.into_iter().try_for_each(|f| tx.send(f))
+                    });
+                    if sent.is_err() {
+                        // A muxer stopped; its own error says why.
+                        keep_first(&mut first_err, closed());
+                        break;
+                    }
+                }
+                Some(Err(e)) => {
+                    keep_first(&mut first_err, e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        shared.halt();
+        drop(txs);
+        for h in handles {
+            if h.join().is_err() {
+                keep_first(
+                    &mut first_err,
+                    EngineError::Internal("a chunk worker panicked".into()),
+                );
+            }
+        }
+        for e in shared.errors() {
+            keep_first(&mut first_err, e);
+        }
+        if first_err.is_none() && pictures == 0 {
+            keep_first(
+                &mut first_err,
+                EngineError::NoFrames {
+                    path: plan.input.clone(),
+                },
+            );
+        }
+        let mut audio = None;
+        if let Some(h) = audio_handle {
+            match h.join() {
+                Ok(Ok(v)) => audio = Some(v),
+                Ok(Err(e)) => keep_first(&mut first_err, e),
+                Err(_) => keep_first(
+                    &mut first_err,
+                    EngineError::Internal("the audio thread panicked".into()),
+                ),
+            }
+        }
+        let mut outputs = Vec::new();
+        for h in muxers {
+            match h.join() {
+                Ok(Ok(o)) => outputs.push(o),
+                Ok(Err(e)) => keep_first(&mut first_err, e),
+                Err(_) => keep_first(
+                    &mut first_err,
+                    EngineError::Internal("a muxing thread panicked".into()),
+                ),
+            }
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(PipelineOutput {
+                layers: outputs,
+                images: Vec::new(),
+                audio,
+            }),
+        }
+    })
+}
+
 /// Presentation time in µs of a video pts on the input's movie timeline (edit list applied).
 pub(crate) fn video_presentation_us(plan: &Plan, pts: i64) -> i64 {
     plan.video.presentation_us(pts)
@@ -279,6 +453,73 @@ fn expected_video_start_us(plan: &Plan) -> i64 {
 /// Presentation µs at which an audio track starts playing (its leading empty edit).
 pub(crate) fn audio_start_us(a: &Track) -> i64 {
     a.presentation_us(a.edits.map_or(0, |e| e.media_time))
+}
+
+/// What [`Presenter::show`] makes of a decoded picture.
+pub(crate) enum Shown {
+    /// Presented, with its duration set.
+    Keep(Frame),
+    /// Hidden by the edit list or before the trim start, or a duplicate.
+    Skip,
+    /// After the trim end: so is every later picture (they come in display order).
+    Past,
+}
+
+/// The rules that turn decoded pictures (display order) into presented ones with durations,
+/// shared by the single-chunk decode stage and the chunk workers so both show the same
+/// pictures for the same times.
+pub(crate) struct Presenter<'a> {
+    plan: &'a Plan,
+    hidden_before: Option<i64>,
+    trimming: bool,
+    /// Duration for a last picture with no successor and no usable packet duration (a
+    /// one-frame input): the track's mean sample duration.
+    nominal: i64,
+    last_pts: i64,
+    last_duration: i64,
+}
+
+impl<'a> Presenter<'a> {
+    pub(crate) fn new(plan: &'a Plan) -> Self {
+        let v = &plan.video;
+        Self {
+            plan,
+            hidden_before: v.edits.map(|e| e.media_time),
+            trimming: plan.trim != crate::sources::Trim::default(),
+            nominal: (v.duration / i64::from(v.sample_count.max(1))).max(1),
+            last_pts: i64::MIN,
+            last_duration: 0,
+        }
+    }
+
+    /// Picture `f`, lasting until `next_pts` (the next decoded picture), or why it is not
+    /// shown.
+    pub(crate) fn show(&mut self, mut f: Frame, next_pts: Option<i64>) -> Shown {
+        // A duplicate or out-of-order picture (broken stream) is dropped rather than written
+        // with non-increasing timestamps.
+        if self.hidden_before.is_some_and(|m| f.pts < m) || f.pts <= self.last_pts {
+            return Shown::Skip;
+        }
+        self.last_pts = f.pts;
+        f.duration = match next_pts {
+            Some(n) if n > f.pts => n - f.pts,
+            _ if f.duration > 0 => f.duration,
+            _ if self.last_duration > 0 => self.last_duration,
+            _ => self.nominal,
+        };
+        self.last_duration = f.duration;
+        if self.trimming {
+            let t = video_presentation_us(self.plan, f.pts);
+            if !self.plan.trim.keeps(t) {
+                return if self.plan.trim.start_us.unwrap_or(0) <= t {
+                    Shown::Past
+                } else {
+                    Shown::Skip
+                };
+            }
+        }
+        Shown::Keep(f)
+    }
 }
 
 fn decode_stage(
@@ -319,9 +560,9 @@ fn decode_stage(
         }
         _ => None,
     };
-    let hidden_before = plan.video.edits.map(|e| e.media_time);
     let prep = crate::prep::Prep::new(plan)?;
     let trimming = plan.trim != crate::sources::Trim::default();
+    let mut presenter = Presenter::new(plan);
     let past_end = std::cell::Cell::new(false);
     let start = Instant::now();
     let mut last_report = Instant::now();
@@ -335,39 +576,17 @@ fn decode_stage(
     let mut pending: Option<Frame> = None;
     let mut first_pts: Option<i64> = None;
     let mut last_gop: i64 = i64::MIN;
-    let mut last_pts: i64 = i64::MIN;
-    // Nominal frame duration for a last frame with no successor and no usable packet duration
-    // (a one-frame input): the track's mean sample duration.
-    let nominal = (video.duration / i64::from(video.sample_count.max(1))).max(1);
-    let mut last_duration: i64 = 0;
     let mut done: u64 = 0;
 
-    let mut emit = |mut f: Frame, next_pts: Option<i64>| -> Result<(), EngineError> {
-        if hidden_before.is_some_and(|m| f.pts < m) {
-            return Ok(());
-        }
-        if f.pts <= last_pts {
-            // Duplicate or out-of-order picture (broken stream): drop it rather than write
-            // non-increasing timestamps.
-            return Ok(());
-        }
-        last_pts = f.pts;
-        f.duration = match next_pts {
-            Some(n) if n > f.pts => n - f.pts,
-            _ if f.duration > 0 => f.duration,
-            _ if last_duration > 0 => last_duration,
-            _ => nominal,
-        };
-        last_duration = f.duration;
-        if trimming {
-            let t = video_presentation_us(plan, f.pts);
-            if !plan.trim.keeps(t) {
-                if plan.trim.start_us.unwrap_or(0) <= t {
-                    past_end.set(true);
-                }
+    let mut emit = |f: Frame, next_pts: Option<i64>| -> Result<(), EngineError> {
+        let f = match presenter.show(f, next_pts) {
+            Shown::Keep(f) => f,
+            Shown::Past => {
+                past_end.set(true);
                 return Ok(());
             }
-        }
+            Shown::Skip => return Ok(()),
+        };
         let first = *first_pts.get_or_insert(f.pts);
         let t_out = (f.pts - first) as f64 / f64::from(video.time_base.ticks_per_second());
         let f = prep.apply(f, t_out)?;
@@ -484,6 +703,22 @@ fn scale_stage(
     Ok(())
 }
 
+/// One encoded picture of a layer, on its way to the muxer.
+pub(crate) struct Coded {
+    /// Length-prefixed NAL units.
+    pub data: Vec<u8>,
+    pub keyframe: bool,
+    /// Source pts of the picture.
+    pub pts: i64,
+    /// Source pts of the first presented picture (output time 0).
+    pub first_pts: i64,
+    /// Source ticks.
+    pub duration: i64,
+    /// The encoder's `avcC`, on the first picture of every encoder (each chunk has its own).
+    pub avcc: Option<Vec<u8>>,
+}
+
+/// The single-chunk layer worker: encodes the pictures it receives and muxes them.
 fn encode_layer(
     plan: &Plan,
     layer: &LayerPlan,
@@ -497,6 +732,34 @@ fn encode_layer(
         path: path.to_path_buf(),
         source,
     };
+    let mut encoder = Encoder::new(layer.encoder.clone()).map_err(enc_err)?;
+    let mut first = true;
+    let coded = rx.into_iter().map(|job| {
+        let pkt = encoder.encode(&job.frame, job.idr).map_err(enc_err)?;
+        let avcc = first.then(|| encoder.avcc().unwrap_or_default().to_vec());
+        first = false;
+        Ok(Coded {
+            data: pkt.data,
+            keyframe: pkt.keyframe,
+            pts: job.frame.pts,
+            first_pts: job.first_pts,
+            duration: job.frame.duration,
+            avcc,
+        })
+    });
+    mux_layer(plan, layer, path, coded, timeline, options, encoded)
+}
+
+/// Writes one layer's MP4 from its encoded pictures in order, interleaving the audio.
+pub(crate) fn mux_layer(
+    plan: &Plan,
+    layer: &LayerPlan,
+    path: &Path,
+    coded: impl Iterator<Item = Result<Coded, EngineError>>,
+    timeline: Timeline,
+    options: &EncodeOptions,
+    encoded: Option<&crate::audio::EncodedAudio>,
+) -> Result<LayerOutput, EngineError> {
     let mux_err = |source| EngineError::Mux {
         path: path.to_path_buf(),
         source,
@@ -523,7 +786,7 @@ fn encode_layer(
     }
     .transpose()?;
     let mut writer = Mp4Writer::create(path, configs, MOVIE_TIMESCALE).map_err(mux_err)?;
-    let mut encoder = Encoder::new(layer.encoder.clone()).map_err(enc_err)?;
+    let mut avcc: Option<Vec<u8>> = None;
     let mut keyframes = Vec::new();
     let mut frames = 0u64;
     // Start of the output = the earlier of the first kept picture and the first kept audio;
@@ -531,42 +794,52 @@ fn encode_layer(
     let mut t0_us = 0i64;
     let mut video_start_us = 0i64;
     let vts = i64::from(video_ts);
-    for job in rx {
+    for c in coded {
+        let c = c?;
         if cancelled(&options.cancel) {
             return Err(EngineError::Cancelled);
         }
-        let out_pts = job.frame.pts - job.first_pts;
+        let out_pts = c.pts - c.first_pts;
         if frames == 0 {
-            video_start_us = video_presentation_us(plan, job.first_pts);
+            video_start_us = video_presentation_us(plan, c.first_pts);
             t0_us = audio
                 .as_ref()
                 .map_or(video_start_us, |a| a.first_us.min(video_start_us));
         }
-        let pkt = encoder.encode(&job.frame, job.idr).map_err(enc_err)?;
-        if frames == 0 {
-            let avcc = encoder.avcc().unwrap_or_default().to_vec();
-            writer.set_avcc(0, avcc).map_err(mux_err)?;
+        match (&avcc, c.avcc) {
+            (None, Some(a)) => {
+                writer.set_avcc(0, a.clone()).map_err(mux_err)?;
+                avcc = Some(a);
+            }
+            // Every chunk's encoder has the same configuration, hence the same SPS/PPS; one
+            // that differed would make the later chunks undecodable with the file's avcC.
+            (Some(old), Some(a)) if *old != a => {
+                return Err(EngineError::Internal(format!(
+                    "{}: a chunk's encoder wrote other parameter sets than the first",
+                    path.display()
+                )))
+            }
+            _ => {}
         }
         // Interleave: audio that starts before this picture ends goes first.
-        let video_end_us =
-            video_start_us + rescale_round(out_pts + job.frame.duration, 1_000_000, vts);
+        let video_end_us = video_start_us + rescale_round(out_pts + c.duration, 1_000_000, vts);
         if let Some(a) = audio.as_mut() {
             a.write_until(&mut writer, Some(video_end_us))?;
         }
-        if pkt.keyframe {
+        if c.keyframe {
             keyframes.push(out_pts);
         }
-        let duration = u32::try_from(job.frame.duration).map_err(|_| {
-            EngineError::Internal(format!("frame duration {} too long", job.frame.duration))
+        let duration = u32::try_from(c.duration).map_err(|_| {
+            EngineError::Internal(format!("frame duration {} too long", c.duration))
         })?;
         writer
             .write_sample(
                 0,
                 Sample {
-                    data: &pkt.data,
+                    data: &c.data,
                     duration,
                     cts_offset: 0,
-                    sync: pkt.keyframe,
+                    sync: c.keyframe,
                 },
             )
             .map_err(mux_err)?;
@@ -598,12 +871,11 @@ fn encode_layer(
         });
         writer.set_edits(1, edit).map_err(mux_err)?;
     }
-    let avcc = encoder.avcc().unwrap_or_default().to_vec();
     let report = writer.finish().map_err(mux_err)?;
     Ok(LayerOutput {
         path: path.to_path_buf(),
         report,
-        avcc,
+        avcc: avcc.unwrap_or_default(),
         keyframes,
         frames,
     })

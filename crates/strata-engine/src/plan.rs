@@ -425,6 +425,7 @@ impl Plan {
                 entropy,
                 speed,
                 scene_change_detection: single && video_cfg.scene_change_detection,
+                slices: slices_for(geometry.width, geometry.height),
             };
             let mut vars = FileNameVars::new(basename.clone());
             vars.width = Some(geometry.width);
@@ -630,6 +631,18 @@ impl Plan {
             deinterlace,
             black_video,
         })
+    }
+}
+
+/// Slices (and OpenH264 threads) for a layer of `w`x`h`: one below 720p, where layers already
+/// run side by side and a picture is cheap; two from 720p, whose encode is the long pole of a
+/// ladder and the whole work of a single-layer preset; four from 1440p. Chosen from the picture
+/// alone, so the bytes never depend on the machine.
+pub(crate) fn slices_for(w: u32, h: u32) -> u32 {
+    match u64::from(w) * u64::from(h) {
+        a if a >= 2560 * 1440 => 4,
+        a if a >= 1280 * 720 => 2,
+        _ => 1,
     }
 }
 

@@ -41,6 +41,25 @@ fn psnr(a: &Frame, b: &Frame) -> f64 {
     10.0 * (255.0 * 255.0 / (se / n).max(1e-9)).log10()
 }
 
+/// Every picture of an encoded stream, decoded by OpenH264.
+fn decode_all(avcc: &[u8], packets: &[strata_h264::EncodedPacket]) -> Vec<Frame> {
+    let mut dec = Decoder::new(avcc).unwrap();
+    let mut out = Vec::new();
+    for p in packets {
+        let pkt = Packet {
+            track_id: 1,
+            data: p.data.clone(),
+            dts: p.pts,
+            pts: p.pts,
+            duration: 1000,
+            keyframe: p.keyframe,
+        };
+        out.extend(dec.decode(&pkt).unwrap());
+    }
+    out.extend(dec.flush().unwrap());
+    out
+}
+
 fn config(profile: Profile) -> EncoderConfig {
     EncoderConfig {
         width: 320,
@@ -52,6 +71,7 @@ fn config(profile: Profile) -> EncoderConfig {
         entropy: EntropyMode::Cabac,
         speed: Speed::Balanced,
         scene_change_detection: false,
+        slices: 1,
     }
 }
 
@@ -74,20 +94,7 @@ fn encode_decode_round_trip_keeps_pictures_and_idr_grid() {
         let want_profile = if profile == Profile::High { 100 } else { 66 };
         assert_eq!(sps.profile_idc, want_profile);
 
-        let mut dec = Decoder::new(&avcc).unwrap();
-        let mut out = Vec::new();
-        for p in &packets {
-            let pkt = Packet {
-                track_id: 1,
-                data: p.data.clone(),
-                dts: p.pts,
-                pts: p.pts,
-                duration: 1000,
-                keyframe: p.keyframe,
-            };
-            out.extend(dec.decode(&pkt).unwrap());
-        }
-        out.extend(dec.flush().unwrap());
+        let out = decode_all(&avcc, &packets);
         assert_eq!(out.len(), sources.len());
         for (s, d) in sources.iter().zip(&out) {
             assert_eq!(s.pts, d.pts);
@@ -113,4 +120,57 @@ fn rejects_bad_configs() {
 fn decoder_rejects_garbage_avcc() {
     assert!(Decoder::new(&[]).is_err());
     assert!(Decoder::new(&[1, 100, 0, 30, 0xff, 0xe1, 0, 40, 0x67]).is_err());
+}
+
+/// Slice NAL units (types 1 and 5) in a length-prefixed access unit.
+fn slice_count(data: &[u8]) -> usize {
+    let (mut n, mut i) = (0, 0);
+    while i + 4 < data.len() {
+        let len = u32::from_be_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]) as usize;
+        if matches!(data[i + 4] & 0x1f, 1 | 5) {
+            n += 1;
+        }
+        i += 4 + len;
+    }
+    n
+}
+
+/// Two slices, each on its own OpenH264 thread: two slice NALs per picture, a stream that
+/// decodes, and the same bytes on every run and while other encoders run beside it (thread
+/// timing must never reach the output).
+#[test]
+fn sliced_encoding_is_deterministic() {
+    let (w, h) = (640, 360);
+    let sources: Vec<Frame> = (0..24).map(|t| picture(w, h, t)).collect();
+    let run = || {
+        let mut c = config(Profile::High);
+        (c.width, c.height, c.bitrate_bps, c.max_bitrate_bps) = (w, h, 2_000_000, 2_000_000);
+        c.slices = 2;
+        let mut enc = Encoder::new(c).unwrap();
+        let packets: Vec<_> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, f)| enc.encode(f, i % 12 == 0).unwrap())
+            .collect();
+        (enc.avcc().unwrap().to_vec(), packets)
+    };
+    let (avcc, first) = run();
+    let concurrent: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..3).map(|_| s.spawn(run)).collect();
+        hs.into_iter().map(|h| h.join().unwrap().1).collect()
+    });
+    for (k, again) in concurrent.iter().chain([&run().1]).enumerate() {
+        let differ: Vec<usize> = (0..first.len()).filter(|&i| first[i] != again[i]).collect();
+        assert!(differ.is_empty(), "run {k}: frames {differ:?} differ");
+    }
+    assert!(first.iter().all(|p| slice_count(&p.data) == 2));
+    let out = decode_all(&avcc, &first);
+    assert_eq!(out.len(), sources.len());
+    for (s, d) in sources.iter().zip(&out) {
+        let q = psnr(s, d);
+        assert!(q > 30.0, "pts {} psnr {q:.2}", s.pts);
+    }
+    let mut bad = config(Profile::High);
+    bad.slices = 5;
+    assert!(Encoder::new(bad).is_err());
 }

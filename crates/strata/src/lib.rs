@@ -85,6 +85,20 @@ impl<'a> Encode<'a> {
         self
     }
 
+    /// Chunks encoded at once (`None`: one per core the process may use); the output bytes
+    /// are the same for any value.
+    pub fn threads(mut self, n: Option<usize>) -> Self {
+        self.options.threads = n;
+        self
+    }
+
+    /// Encode the video as one chunk: one decoder and one encoder per layer from start to end
+    /// (slower on several cores; rate control never restarts).
+    pub fn single_chunk(mut self, yes: bool) -> Self {
+        self.options.single_chunk = yes;
+        self
+    }
+
     /// Stop the task when `flag` becomes true.
     pub fn cancel_flag(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
         self.options.cancel = Some(flag);

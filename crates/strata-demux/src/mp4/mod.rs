@@ -491,6 +491,29 @@ impl Demuxer for Mp4Demuxer {
         &self,
         track_id: u32,
     ) -> Result<Box<dyn Iterator<Item = Result<Packet, DemuxError>> + Send>, DemuxError> {
+        self.packets_from(track_id, 0)
+    }
+
+    fn sample_times(&self, track_id: u32) -> Option<Vec<crate::SampleTime>> {
+        let idx = self.tracks.iter().position(|t| t.id == track_id)?;
+        Some(
+            self.samples
+                .get(idx)?
+                .iter()
+                .map(|s| crate::SampleTime {
+                    dts: s.dts,
+                    pts: s.pts,
+                    keyframe: s.keyframe,
+                })
+                .collect(),
+        )
+    }
+
+    fn packets_from(
+        &self,
+        track_id: u32,
+        first: usize,
+    ) -> Result<Box<dyn Iterator<Item = Result<Packet, DemuxError>> + Send>, DemuxError> {
         let idx = self
             .tracks
             .iter()
@@ -503,8 +526,8 @@ impl Demuxer for Mp4Demuxer {
             .ok_or(DemuxError::UnknownTrack(track_id))?;
         Ok(Box::new(Mp4Packets {
             file: File::open(&self.path)?,
+            next: first.min(samples.len()),
             samples,
-            next: 0,
             track_id,
             pos: None,
             file_len: self.file_len,

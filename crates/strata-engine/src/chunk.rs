@@ -1,0 +1,366 @@
+//! Chunk parallelism: the video timeline cut on the KeyFrameInterval grid into runs of GOPs
+//! that workers encode independently, each with its own decoder, scalers and encoders, and
+//! that the layer muxers take back in order.
+//!
+//! Why: OpenH264's decoder is single-threaded (its threaded mode crashes) and runs at about
+//! 12–50 fps on 1080p High, so one decoder feeding every encoder caps a ladder at that speed
+//! on any number of cores. A chunk starts at an IDR of the input, so its decoder needs nothing
+//! from earlier chunks; it ends on the output GOP grid, so every chunk's first picture is an
+//! IDR of every layer anyway and cutting there changes no picture type.
+//!
+//! The cut depends on the input alone (never on the core count), so the bytes are the same
+//! with one worker or many. Memory stays flat: a worker holds one decoder, one picture per
+//! layer and its encoders; finished chunks wait (as encoded bytes) at most a small window ahead
+//! of the muxers.
+
+use crate::pipeline::{video_presentation_us, Coded, Presenter, Shown};
+use crate::plan::Plan;
+use crate::{EncodeOptions, EngineError};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+use strata_core::{CodecParams, Frame};
+use strata_h264::{Decoder, Encoder};
+use strata_scale::{Geometry, Scaler};
+
+/// Chunks are at least this many per input when the input has that many GOPs: enough for two
+/// workers to balance their loads.
+const MIN_CHUNKS: i64 = 8;
+/// And at most this long: the encoders' rate control restarts at each chunk, and a longer
+/// chunk leaves more work to the last worker.
+const MAX_CHUNK_SECS: f64 = 10.0;
+
+/// Runs of GOP buckets, each from an IDR of the input.
+#[derive(Debug)]
+pub(crate) struct ChunkPlan {
+    /// pts of the first presented picture: output time 0 and the origin of the GOP grid.
+    pub first_pts: i64,
+    pub chunks: Vec<Chunk>,
+    /// Pictures expected, for progress.
+    pub frames: u64,
+}
+
+/// One chunk: the GOP buckets `[lo, hi)` (`(pts - first) / gop_ticks`), decoded from sample
+/// `first_sample` (decode order), an IDR at or before the chunk's first picture.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Chunk {
+    pub first_sample: usize,
+    pub lo: i64,
+    pub hi: i64,
+}
+
+/// The chunks of a task, or `None` when it runs as one chunk: a single-chunk request,
+/// pictures not from H.264 (raw, generated), thumbnails or deinterlacing (whose stages want
+/// every picture in order), a container without a sample index, input sync samples that are
+/// not IDRs (open GOPs, which need the previous GOP to decode), or fewer than two chunks.
+pub(crate) fn plan_chunks(plan: &Plan, options: &EncodeOptions) -> Option<ChunkPlan> {
+    if options.single_chunk
+        || plan.black_video
+        || !plan.thumbnails.is_empty()
+        || plan.deinterlace.is_some()
+        || plan.gop_ticks <= 0
+    {
+        return None;
+    }
+    let CodecParams::H264 { avcc, .. } = &plan.video.codec else {
+        return None;
+    };
+    let len_size = strata_h264::parse_avcc(avcc).ok()?.nal_length_size;
+    let times = plan.demuxer.sample_times(plan.video.id)?;
+    let hidden = plan.video.edits.map(|e| e.media_time);
+    let trimming = plan.trim != crate::sources::Trim::default();
+    let kept = |pts: i64| {
+        hidden.is_none_or(|m| pts >= m)
+            && (!trimming || plan.trim.keeps(video_presentation_us(plan, pts)))
+    };
+    let mut kept_pts = times.iter().map(|s| s.pts).filter(|&p| kept(p));
+    let (mut first, mut last) = kept_pts.next().map(|p| (p, p))?;
+    let mut frames = 1u64;
+    for p in kept_pts {
+        first = first.min(p);
+        last = last.max(p);
+        frames += 1;
+    }
+    let gop = plan.gop_ticks;
+    let buckets = (last - first).div_euclid(gop) + 1;
+    let gop_secs = gop as f64 / f64::from(plan.video.time_base.ticks_per_second());
+    let max_per_chunk = ((MAX_CHUNK_SECS / gop_secs).floor() as i64).max(1);
+    let per_chunk = (buckets / MIN_CHUNKS).clamp(1, max_per_chunk);
+    let n = (buckets + per_chunk - 1) / per_chunk;
+    if n < 2 {
+        return None;
+    }
+    let mut chunks = Vec::with_capacity(n as usize);
+    for c in 0..n {
+        let lo = c * per_chunk;
+        // The last chunk takes whatever follows: pictures past the last indexed one, if the
+        // decoder yields any, are the trim's business as in the single-chunk path.
+        let hi = if c + 1 == n { i64::MAX } else { lo + per_chunk };
+        let start = first + lo * gop;
+        // The latest sync sample showing at or before the chunk's first picture.
+        let first_sample = times
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.keyframe && s.pts <= start)
+            .max_by_key(|(_, s)| s.pts)
+            .map(|(i, _)| i)?;
+        let packet = plan
+            .demuxer
+            .packets_from(plan.video.id, first_sample)
+            .ok()?
+            .next()?
+            .ok()?;
+        if !crate::package::has_idr(&packet.data, len_size) {
+            return None;
+        }
+        chunks.push(Chunk {
+            first_sample,
+            lo,
+            hi,
+        });
+    }
+    Some(ChunkPlan {
+        first_pts: first,
+        chunks,
+        frames,
+    })
+}
+
+/// What workers and the muxing thread share.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+    /// Set on the first failure: workers start no new chunk and leave the current one.
+    pub stop: AtomicBool,
+}
+
+struct State {
+    /// The next chunk to hand out.
+    next: usize,
+    /// Chunks handed to the muxers so far.
+    muxed: usize,
+    /// Finished chunks not yet muxed: per layer, its pictures.
+    done: BTreeMap<usize, Result<Vec<Vec<Coded>>, EngineError>>,
+}
+
+impl Shared {
+    pub(crate) fn new() -> Self {
+        Self {
+            state: Mutex::new(State {
+                next: 0,
+                muxed: 0,
+                done: BTreeMap::new(),
+            }),
+            changed: Condvar::new(),
+            stop: AtomicBool::new(false),
+        }
+    }
+
+    /// The next chunk for a worker, waiting while `window` finished chunks are ahead of the
+    /// muxers (that bounds memory); `None` when all are handed out or work stopped.
+    pub(crate) fn take(&self, total: usize, window: usize) -> Option<usize> {
+        let mut st = self.state.lock().ok()?;
+        loop {
+            if self.stop.load(Ordering::Relaxed) || st.next >= total {
+                return None;
+            }
+            if st.next < st.muxed + window {
+                st.next += 1;
+                return Some(st.next - 1);
+            }
+            st = self.changed.wait(st).ok()?;
+        }
+    }
+
+    pub(crate) fn finish(&self, chunk: usize, result: Result<Vec<Vec<Coded>>, EngineError>) {
+        if result.is_err() {
+            self.stop.store(true, Ordering::Relaxed);
+        }
+        if let Ok(mut st) = self.state.lock() {
+            st.done.insert(chunk, result);
+        }
+        self.changed.notify_all();
+    }
+
+    /// Chunk `c`'s pictures once it is done; `None` when it will never be (work stopped
+    /// before it started).
+    pub(crate) fn wait_for(&self, c: usize) -> Option<Result<Vec<Vec<Coded>>, EngineError>> {
+        let mut st = self.state.lock().ok()?;
+        loop {
+            if let Some(r) = st.done.remove(&c) {
+                st.muxed = c + 1;
+                self.changed.notify_all();
+                return Some(r);
+            }
+            if self.stop.load(Ordering::Relaxed) && c >= st.next {
+                return None;
+            }
+            st = self.changed.wait(st).ok()?;
+        }
+    }
+
+    /// The errors of chunks finished but never muxed: after a stop, the one that explains it
+    /// may be in a later chunk than the one the muxers waited for.
+    pub(crate) fn errors(&self) -> Vec<EngineError> {
+        let Ok(mut st) = self.state.lock() else {
+            return Vec::new();
+        };
+        std::mem::take(&mut st.done)
+            .into_values()
+            .filter_map(Result::err)
+            .collect()
+    }
+
+    /// Wakes every waiter after `stop` was set from outside.
+    pub(crate) fn halt(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Taking the lock orders the store before any waiter's re-check.
+        drop(self.state.lock());
+        self.changed.notify_all();
+    }
+}
+
+/// Decodes, prepares, scales and encodes one chunk for every layer.
+pub(crate) fn encode_chunk(
+    plan: &Plan,
+    cp: &ChunkPlan,
+    c: usize,
+    groups: &[(Geometry, Vec<usize>)],
+    options: &EncodeOptions,
+    stop: &AtomicBool,
+    mut on_frame: impl FnMut(),
+) -> Result<Vec<Vec<Coded>>, EngineError> {
+    let chunk = cp.chunks[c];
+    let path = &plan.input;
+    let video = &plan.video;
+    let CodecParams::H264 { avcc, .. } = &video.codec else {
+        return Err(EngineError::Internal("a chunk of a non-H.264 track".into()));
+    };
+    let dec_err = |source| EngineError::Decode {
+        path: path.clone(),
+        source,
+    };
+    let input_err = |source| EngineError::Input {
+        path: path.clone(),
+        source,
+    };
+    let mut decoder = Decoder::new(avcc).map_err(dec_err)?;
+    let packets = plan
+        .demuxer
+        .packets_from(video.id, chunk.first_sample)
+        .map_err(input_err)?;
+    let prep = crate::prep::Prep::new(plan)?;
+    let mut encoders = Vec::with_capacity(plan.layers.len());
+    for layer in &plan.layers {
+        let e = Encoder::new(layer.encoder.clone()).map_err(|source| EngineError::Encode {
+            path: path.clone(),
+            source,
+        })?;
+        encoders.push((e, true));
+    }
+    let mut scalers: Vec<Scaler> = groups.iter().map(|_| Scaler::new()).collect();
+    let mut out: Vec<Vec<Coded>> = plan.layers.iter().map(|_| Vec::new()).collect();
+    let first = cp.first_pts;
+    let ts = f64::from(video.time_base.ticks_per_second());
+    let mut presenter = Presenter::new(plan);
+    let mut last_bucket: Option<i64> = None;
+
+    // The single-chunk decode stage's rules, restricted to this chunk's buckets; `Ok(true)`
+    // once a picture lies past the chunk (or the trim).
+    let mut emit = |f: Frame, next_pts: Option<i64>| -> Result<bool, EngineError> {
+        let f = match presenter.show(f, next_pts) {
+            Shown::Keep(f) => f,
+            Shown::Past => return Ok(true),
+            Shown::Skip => return Ok(false),
+        };
+        let bucket = (f.pts - first).div_euclid(plan.gop_ticks);
+        if bucket < chunk.lo {
+            return Ok(false);
+        }
+        if bucket >= chunk.hi {
+            return Ok(true);
+        }
+        let idr = last_bucket != Some(bucket);
+        last_bucket = Some(bucket);
+        let t_out = (f.pts - first) as f64 / ts;
+        let f = prep.apply(f, t_out)?;
+        for ((geo, members), scaler) in groups.iter().zip(&mut scalers) {
+            let same = f.width == geo.width && f.height == geo.height && geo.x == 0 && geo.y == 0;
+            let scaled;
+            let pic = if same {
+                &f
+            } else {
+                scaled = scaler
+                    .scale(&f, geo)
+                    .map_err(|e| EngineError::Internal(format!("scaling: {e}")))?;
+                &scaled
+            };
+            for &i in members {
+                let (enc, fresh) = &mut encoders[i];
+                let pkt = enc.encode(pic, idr).map_err(|source| EngineError::Encode {
+                    path: plan.layers[i].file_name.clone().into(),
+                    source,
+                })?;
+                let avcc = fresh.then(|| enc.avcc().unwrap_or_default().to_vec());
+                *fresh = false;
+                out[i].push(Coded {
+                    data: pkt.data,
+                    keyframe: pkt.keyframe,
+                    pts: f.pts,
+                    first_pts: first,
+                    duration: f.duration,
+                    avcc,
+                });
+            }
+        }
+        on_frame();
+        Ok(false)
+    };
+
+    // Each decoded picture shows until the next one: emit the one before it.
+    let mut pending: Option<Frame> = None;
+    let mut step = |f: Frame| -> Result<bool, EngineError> {
+        let next = f.pts;
+        match pending.replace(f) {
+            Some(prev) => emit(prev, Some(next)),
+            None => Ok(false),
+        }
+    };
+    let mut ended = false;
+    for p in packets {
+        if stop.load(Ordering::Relaxed) {
+            return Err(crate::pipeline::closed());
+        }
+        if options
+            .cancel
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+        {
+            return Err(EngineError::Cancelled);
+        }
+        let p = p.map_err(input_err)?;
+        if let Some(mut f) = decoder.decode(&p).map_err(dec_err)? {
+            if f.duration == 0 {
+                f.duration = p.duration;
+            }
+            ended = step(f)?;
+            if ended {
+                break;
+            }
+        }
+    }
+    if !ended {
+        for f in decoder.flush().map_err(dec_err)? {
+            ended = step(f)?;
+            if ended {
+                break;
+            }
+        }
+    }
+    if !ended {
+        if let Some(prev) = pending.take() {
+            emit(prev, None)?;
+        }
+    }
+    Ok(out)
+}
