@@ -76,14 +76,15 @@ enum Command {
 /// Audio and scheduling flags of `encode`.
 #[derive(clap::Args, Clone, Default)]
 struct TaskArgs {
-    /// Chunks encoded at once (default: one per core this process may use). The output is
-    /// the same for any value.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
-    threads: Option<u16>,
-    /// Encode the video as one chunk (one decoder, encoders never restarted): slower on
-    /// several cores.
+    /// Cut the video into chunks on the GOP grid and encode several at once, each with its
+    /// own decoder: for many cores or decode-bound input (twice the memory on 2 cores, no
+    /// faster there).
     #[arg(long)]
-    single_chunk: bool,
+    chunked: bool,
+    /// With --chunked, the chunks encoded at once (default: one per core this process may
+    /// use). The output is the same for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256), requires = "chunked")]
+    threads: Option<u16>,
     /// Audio in a codec nothing here decodes (Opus, AC-3, E-AC-3, …): `error` fails the task
     /// (default), `drop` writes video-only output with a warning.
     #[arg(long, value_name = "error|drop", default_value = "error", value_parser = ["error", "drop"])]
@@ -286,8 +287,8 @@ fn encode(
         .overwrite(overwrite)
         .unsupported_audio(policy)
         .allow_upmix(audio.allow_upmix)
-        .threads(audio.threads.map(usize::from))
-        .single_chunk(audio.single_chunk);
+        .chunked(audio.chunked)
+        .threads(audio.threads.map(usize::from));
     // Warnings are printed with the summary, so a failing run ends with its one error line.
     // An audio-only preset has no video plan; its progress is not counted in frames.
     let total = if strata::is_audio_only(&preset) {

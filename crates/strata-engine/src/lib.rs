@@ -86,13 +86,15 @@ pub struct EncodeOptions {
     /// Let a preset asking for more channels than the input has upmix (extra channels
     /// silent, mono to the centre). Off: the input's channel count is kept.
     pub allow_upmix: bool,
-    /// Chunks encoded at once (`None`: one per core the process may use). The output bytes
-    /// are the same for any value: chunk boundaries depend on the input alone.
+    /// Cut the video into chunks on the GOP grid, each decoded and encoded by its own
+    /// pipeline, several at once (see the `chunk` module). Off by default: on 2 cores the
+    /// one-pipeline encode already keeps both busy and uses half the memory; chunks pay off
+    /// when one decoder cannot feed the encoders (many cores, heavy input with short GOPs).
+    pub chunked: bool,
+    /// With `chunked`, the chunks encoded at once (`None`: one per core the process may use).
+    /// The output bytes are the same for any value: chunk boundaries depend on the input
+    /// alone.
     pub threads: Option<usize>,
-    /// Encode the video as one chunk, decode and encoders running from start to end (the
-    /// pipeline that thumbnails, raw and generated video always use). Slower on several
-    /// cores; rate control then never restarts at a chunk boundary.
-    pub single_chunk: bool,
 }
 
 impl std::fmt::Debug for EncodeOptions {
@@ -101,7 +103,7 @@ impl std::fmt::Debug for EncodeOptions {
             .field("limits", &self.limits)
             .field("overwrite", &self.overwrite)
             .field("threads", &self.threads)
-            .field("single_chunk", &self.single_chunk)
+            .field("chunked", &self.chunked)
             .finish_non_exhaustive()
     }
 }

@@ -16,18 +16,18 @@ use strata_scale::{Geometry, Scaler};
 
 /// Frames in flight per channel: enough to keep every stage busy, small enough that memory
 /// does not grow with the input (a 1080p frame is 3 MB).
-const CHANNEL_DEPTH: usize = 3;
+pub(crate) const CHANNEL_DEPTH: usize = 3;
 /// Output movie clock (edit lists): milliseconds, as most muxers write.
 const MOVIE_TIMESCALE: u32 = 1000;
 
 /// A picture on its way to the encoders.
 #[derive(Clone)]
-struct Job {
-    frame: Arc<Frame>,
+pub(crate) struct Job {
+    pub frame: Arc<Frame>,
     /// IDR on the shared KeyFrameInterval grid.
-    idr: bool,
+    pub idr: bool,
     /// pts of the first presented frame (source ticks), to rebase output times on 0.
-    first_pts: i64,
+    pub first_pts: i64,
 }
 
 /// What one layer worker produced.
@@ -265,7 +265,7 @@ fn run_with_audio(
 }
 
 /// Keeps the error that explains a failure: a real one over "a stage stopped early".
-fn keep_first(first_err: &mut Option<EngineError>, e: EngineError) {
+pub(crate) fn keep_first(first_err: &mut Option<EngineError>, e: EngineError) {
     let replace = match first_err {
         None => true,
         Some(old) => is_closed(old) && !is_closed(&e),
@@ -273,6 +273,23 @@ fn keep_first(first_err: &mut Option<EngineError>, e: EngineError) {
     if replace {
         *first_err = Some(e);
     }
+}
+
+/// Joins threads of one kind, keeping their results and the error that explains a failure.
+pub(crate) fn join_all<T>(
+    handles: Vec<std::thread::ScopedJoinHandle<'_, Result<T, EngineError>>>,
+    what: &str,
+    first_err: &mut Option<EngineError>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for h in handles {
+        match h.join() {
+            Ok(Ok(v)) => out.push(v),
+            Ok(Err(e)) => keep_first(first_err, e),
+            Err(_) => keep_first(first_err, EngineError::Internal(format!("{what} panicked"))),
+        }
+    }
+    out
 }
 
 /// The chunked pipeline: workers encode chunks (see [`crate::chunk`]); this thread hands
@@ -402,28 +419,13 @@ fn run_chunked(
                 },
             );
         }
-        let mut audio = None;
-        if let Some(h) = audio_handle {
-            match h.join() {
-                Ok(Ok(v)) => audio = Some(v),
-                Ok(Err(e)) => keep_first(&mut first_err, e),
-                Err(_) => keep_first(
-                    &mut first_err,
-                    EngineError::Internal("the audio thread panicked".into()),
-                ),
-            }
-        }
-        let mut outputs = Vec::new();
-        for h in muxers {
-            match h.join() {
-                Ok(Ok(o)) => outputs.push(o),
-                Ok(Err(e)) => keep_first(&mut first_err, e),
-                Err(_) => keep_first(
-                    &mut first_err,
-                    EngineError::Internal("a muxing thread panicked".into()),
-                ),
-            }
-        }
+        let audio = join_all(
+            audio_handle.into_iter().collect(),
+            "the audio thread",
+            &mut first_err,
+        )
+        .pop();
+        let outputs = join_all(muxers, "a muxing thread", &mut first_err);
         match first_err {
             Some(e) => Err(e),
             None => Ok(PipelineOutput {
@@ -677,7 +679,7 @@ fn decode_stage(
     Ok(())
 }
 
-fn scale_stage(
+pub(crate) fn scale_stage(
     geo: Geometry,
     rx: Receiver<Job>,
     outs: Vec<SyncSender<Job>>,
@@ -718,6 +720,50 @@ pub(crate) struct Coded {
     pub avcc: Option<Vec<u8>>,
 }
 
+/// One layer's encoder, turning pictures into [`Coded`] ones.
+pub(crate) struct LayerCoder {
+    encoder: Encoder,
+    path: PathBuf,
+    fresh: bool,
+}
+
+impl LayerCoder {
+    pub(crate) fn new(layer: &LayerPlan, path: &Path) -> Result<Self, EngineError> {
+        let encoder =
+            Encoder::new(layer.encoder.clone()).map_err(|source| EngineError::Encode {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Self {
+            encoder,
+            path: path.to_path_buf(),
+            fresh: true,
+        })
+    }
+
+    pub(crate) fn code(&mut self, job: &Job) -> Result<Coded, EngineError> {
+        let pkt =
+            self.encoder
+                .encode(&job.frame, job.idr)
+                .map_err(|source| EngineError::Encode {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        let avcc = self
+            .fresh
+            .then(|| self.encoder.avcc().unwrap_or_default().to_vec());
+        self.fresh = false;
+        Ok(Coded {
+            data: pkt.data,
+            keyframe: pkt.keyframe,
+            pts: job.frame.pts,
+            first_pts: job.first_pts,
+            duration: job.frame.duration,
+            avcc,
+        })
+    }
+}
+
 /// The single-chunk layer worker: encodes the pictures it receives and muxes them.
 fn encode_layer(
     plan: &Plan,
@@ -728,25 +774,8 @@ fn encode_layer(
     options: &EncodeOptions,
     encoded: Option<&crate::audio::EncodedAudio>,
 ) -> Result<LayerOutput, EngineError> {
-    let enc_err = |source| EngineError::Encode {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut encoder = Encoder::new(layer.encoder.clone()).map_err(enc_err)?;
-    let mut first = true;
-    let coded = rx.into_iter().map(|job| {
-        let pkt = encoder.encode(&job.frame, job.idr).map_err(enc_err)?;
-        let avcc = first.then(|| encoder.avcc().unwrap_or_default().to_vec());
-        first = false;
-        Ok(Coded {
-            data: pkt.data,
-            keyframe: pkt.keyframe,
-            pts: job.frame.pts,
-            first_pts: job.first_pts,
-            duration: job.frame.duration,
-            avcc,
-        })
-    });
+    let mut coder = LayerCoder::new(layer, path)?;
+    let coded = rx.into_iter().map(|job| coder.code(&job));
     mux_layer(plan, layer, path, coded, timeline, options, encoded)
 }
 

