@@ -500,7 +500,6 @@ fn os(v: &[&str]) -> Vec<OsString> {
 
 struct StrataRun {
     exe: PathBuf,
-    threads: Option<usize>,
     /// `taskset -c 0-(N-1)` when --threads is below the CPU count.
     pin: Option<String>,
 }
@@ -523,10 +522,6 @@ fn strata_cmd(s: &StrataRun, ladder: &Ladder, input: &Path, out: &Path) -> Cmd {
     argv.extend(os(&["-o"]));
     argv.push(out.into());
     argv.push("--overwrite".into());
-    if let Some(n) = s.threads {
-        argv.push("--threads".into());
-        argv.push(n.to_string().into());
-    }
     Cmd {
         env: Vec::new(),
         argv,
@@ -1218,8 +1213,8 @@ pub(crate) fn bench(args: &[String]) -> Result<bool> {
         p
     };
     let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // `strata --threads N` caps the chunk workers, but OpenH264's slice threads and the muxers
-    // still run beside them: pinning to N CPUs is what makes a 1-vs-2 comparison real.
+    // strata's default pipeline sizes nothing by the core count (its threads are stages, layers
+    // and slices), so pinning to N CPUs is what makes a 1-vs-2 comparison real.
     let pin = match o.threads {
         Some(n) if n < nproc => {
             if which("taskset").is_some() {
@@ -1229,10 +1224,7 @@ pub(crate) fn bench(args: &[String]) -> Result<bool> {
                     format!("0-{}", n - 1)
                 })
             } else {
-                println!(
-                    "note: taskset not found: --threads {n} only caps strata's chunk workers \
-                     (not pinned to {n} CPUs)"
-                );
+                println!("note: taskset not found: --threads {n} cannot pin strata to {n} CPUs");
                 None
             }
         }
@@ -1240,13 +1232,12 @@ pub(crate) fn bench(args: &[String]) -> Result<bool> {
     };
     let strata_run = StrataRun {
         exe: strata_exe.clone(),
-        threads: o.threads,
         pin: pin.clone(),
     };
     let threads_desc = match (o.threads, &pin) {
         (None, _) => format!("all {nproc} CPUs (no --threads)"),
-        (Some(n), Some(cpus)) => format!("{n} (--threads {n}, taskset -c {cpus})"),
-        (Some(n), None) => format!("{n} (--threads {n}; not pinned)"),
+        (Some(n), Some(cpus)) => format!("{n} (taskset -c {cpus})"),
+        (Some(n), None) => format!("{n} (not pinned: no taskset)"),
     };
 
     let oh = openh264_ffmpeg(&bench_dir);

@@ -31,9 +31,9 @@ commands:
       runs: median wall, CPU, CPU/wall, peak RSS; per-layer bitrate and Y-PSNR (lanczos-scaled
       source as reference). Defaults: the three 720p/1080p ladder presets, a generated hard
       1080p30 clip (cached in target/bench/media) and ../shared/testmedia/gen/h264_high_1080p30_aac_10s.mp4.
-      --testdata adds testdata/*.mp4; --threads N limits strata to N CPUs (--threads N and
-      taskset); --no-build times the existing target/release/strata. Writes
-      target/bench/results.json, chart.svg and index.html.
+      --testdata adds testdata/*.mp4; --threads N pins strata to N CPUs (taskset);
+      --no-build times the existing target/release/strata. Writes target/bench/results.json,
+      chart.svg and index.html.
   aac-quality [--bitrates 64,128,192] [--signals speech,music,orchestra,noise] [--venv DIR] [--setup] [--no-visqol]
       strata-aac vs ffmpeg -c:a aac: bitrate, SNR, ViSQOL MOS-LQO (see xtask/src/aac_quality.rs).";
 

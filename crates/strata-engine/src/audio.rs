@@ -135,6 +135,24 @@ pub(crate) fn encoder_profile(p: strata_preset::AacProfile) -> Result<AacProfile
     }
 }
 
+/// The channels a profile can code of the `wanted` ones: libfdk-aac's HE-AAC takes 1 or 2,
+/// so an HE-AAC preset asking for 5.1/7.1 (MES's table allows it) is written as stereo, said
+/// in a warning, rather than failing once the audio is being encoded.
+pub(crate) fn encodable_channels(
+    profile: AacProfile,
+    wanted: u16,
+    warnings: &mut Vec<String>,
+) -> u16 {
+    if profile != AacProfile::Lc && wanted > 2 {
+        warnings.push(format!(
+            "{profile} is encoded here by libfdk-aac, which codes 1 or 2 channels: the preset's {wanted} channels are downmixed to stereo"
+        ));
+        2
+    } else {
+        wanted
+    }
+}
+
 /// Output channels for a preset's `Channels`: MES lists 5 and 6 together for 5.1.
 pub(crate) fn preset_channels(channels: u32) -> u16 {
     match channels {

@@ -109,7 +109,11 @@ pub(crate) fn run(
             })?;
             let profile = crate::audio::encoder_profile(a.profile)?;
             let in_ch = strata_audio::BlockSource::channels(&dec);
-            let wanted = crate::audio::preset_channels(a.channels);
+            let wanted = crate::audio::encodable_channels(
+                profile,
+                crate::audio::preset_channels(a.channels),
+                &mut warnings,
+            );
             let (channels, bitrate_kbps) = crate::plan::keep_channels(
                 wanted,
                 in_ch,

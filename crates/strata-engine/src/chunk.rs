@@ -40,6 +40,9 @@ const MIN_CHUNKS: i64 = 8;
 /// And at most this long: the encoders' rate control restarts at each chunk, and a longer
 /// chunk leaves more work to the last worker.
 const MAX_CHUNK_SECS: f64 = 10.0;
+/// GOP buckets beyond which a timeline is not cut (a day of 1 s GOPs is 86 400): only
+/// broken timestamps get there.
+const MAX_BUCKETS: i64 = 1_000_000;
 
 /// Runs of GOP buckets, each from an IDR of the input.
 #[derive(Debug)]
@@ -60,10 +63,11 @@ pub(crate) struct Chunk {
     pub hi: i64,
 }
 
-/// The chunks of a task, or `None` when it runs as one chunk: chunks not asked for,
+/// The chunks of a task, or `None` when it runs as one pipeline: chunks not asked for,
 /// pictures not from H.264 (raw, generated), thumbnails or deinterlacing (whose stages want
-/// every picture in order), a container without a sample index, input sync samples that are
-/// not IDRs (open GOPs, which need the previous GOP to decode), or fewer than two chunks.
+/// every picture in order), a container without a sample index, timestamps too wild to cut, or
+/// no input IDR near enough to the output GOP grid for a second chunk (sync samples that are
+/// not IDRs, as in open GOPs, are never cut at).
 pub(crate) fn plan_chunks(plan: &Plan, options: &EncodeOptions) -> Option<ChunkPlan> {
     if !options.chunked
         || plan.black_video
@@ -93,23 +97,15 @@ pub(crate) fn plan_chunks(plan: &Plan, options: &EncodeOptions) -> Option<ChunkP
         frames += 1;
     }
     let gop = plan.gop_ticks;
-    let buckets = (last - first).div_euclid(gop) + 1;
+    // Hostile timestamps (huge deltas) must not make a plan of billions of buckets or overflow:
+    // such input runs as one pipeline, whose own checks refuse it.
+    let buckets = last.checked_sub(first)?.div_euclid(gop).checked_add(1)?;
+    if buckets > MAX_BUCKETS || last.checked_add(gop).is_none() {
+        return None;
+    }
     let gop_secs = gop as f64 / f64::from(plan.video.time_base.ticks_per_second());
     let max_per_chunk = ((MAX_CHUNK_SECS / gop_secs).floor() as i64).max(1);
     let per_chunk = (buckets / MIN_CHUNKS).clamp(1, max_per_chunk);
-    // The latest sync sample showing at or before `start`, if it is close enough: decoding
-    // from an IDR long before the cut would decode those pictures twice (an input with 8 s
-    // GOPs cut every 2 s decodes up to 4 times over), so a cut needs an input IDR within a
-    // quarter GOP before it, and the chunk grows until one comes.
-    let slack = gop / 4;
-    let entry = |start: i64| -> Option<usize> {
-        let (i, s) = times
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.keyframe && s.pts <= start)
-            .max_by_key(|(_, s)| s.pts)?;
-        (start - s.pts <= slack).then_some(i)
-    };
     let is_idr = |sample: usize| -> Option<bool> {
         let packet = plan
             .demuxer
@@ -119,34 +115,57 @@ pub(crate) fn plan_chunks(plan: &Plan, options: &EncodeOptions) -> Option<ChunkP
             .ok()?;
         Some(crate::package::has_idr(&packet.data, len_size))
     };
-    // Chunk 0 decodes from the sync sample before the first picture, however far.
-    let first_sample = times
+    // Sync samples in presentation order. A file without `stss` marks every sample as sync,
+    // and open-GOP files mark non-IDR I pictures: the packet itself says whether it is an IDR.
+    let mut keys: Vec<(i64, usize)> = times
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.keyframe && s.pts <= first)
-        .max_by_key(|(_, s)| s.pts)
-        .map_or(0, |(i, _)| i);
+        .filter(|(_, s)| s.keyframe)
+        .map(|(i, s)| (s.pts, i))
+        .collect();
+    keys.sort_unstable();
+    // Chunk 0 decodes from an IDR before the first picture, however far (the one-pipeline
+    // path decodes from the first sample, which is where this falls back to).
+    let before_first = keys.partition_point(|&(pts, _)| pts <= first);
+    let first_sample = keys[..before_first]
+        .iter()
+        .rev()
+        .take(8)
+        .find(|&&(_, i)| is_idr(i) == Some(true))
+        .map_or(0, |&(_, i)| i);
     let mut chunks = vec![Chunk {
         first_sample,
         lo: 0,
         hi: i64::MAX,
     }];
-    let mut b = per_chunk;
-    while b < buckets {
-        match entry(first + b * gop) {
-            Some(sample) if is_idr(sample)? => {
-                if let Some(last) = chunks.last_mut() {
-                    last.hi = b;
-                }
-                chunks.push(Chunk {
-                    first_sample: sample,
-                    lo: b,
-                    hi: i64::MAX,
-                });
-                b += per_chunk;
-            }
-            _ => b += 1,
+    // A cut at bucket b decodes from the latest sync sample showing at or before the bucket's
+    // start; it is only made when that sample is an IDR within a quarter GOP of the start, or
+    // the pictures in between would be decoded twice (an input with 8 s GOPs cut every 2 s
+    // decodes up to 4 times over). The chunk grows until such a cut comes.
+    let slack = gop / 4;
+    let mut last_cut = 0i64;
+    for (k, &(pts, sample)) in keys.iter().enumerate() {
+        if pts <= first {
+            continue;
         }
+        let b = (pts - first + gop - 1).div_euclid(gop);
+        let start = first + b * gop;
+        let latest = keys.get(k + 1).is_none_or(|&(next, _)| next > start);
+        if b >= buckets || b < last_cut + per_chunk || start - pts > slack || !latest {
+            continue;
+        }
+        if is_idr(sample) != Some(true) {
+            continue;
+        }
+        if let Some(prev) = chunks.last_mut() {
+            prev.hi = b;
+        }
+        chunks.push(Chunk {
+            first_sample: sample,
+            lo: b,
+            hi: i64::MAX,
+        });
+        last_cut = b;
     }
     if chunks.len() < 2 {
         return None;

@@ -275,6 +275,9 @@ pub(crate) fn keep_first(first_err: &mut Option<EngineError>, e: EngineError) {
     }
 }
 
+/// Chunk workers when the caller does not say.
+const MAX_DEFAULT_WORKERS: usize = 4;
+
 /// Joins threads of one kind, keeping their results and the error that explains a failure.
 pub(crate) fn join_all<T>(
     handles: Vec<std::thread::ScopedJoinHandle<'_, Result<T, EngineError>>>,
@@ -304,9 +307,15 @@ fn run_chunked(
     groups: &[(Geometry, Vec<usize>)],
 ) -> Result<PipelineOutput, EngineError> {
     let n = cp.chunks.len();
+    // Each running chunk holds a full set of layer encoders: by default no more than four at
+    // once, so memory stays bounded on many-core machines.
     let workers = options
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_DEFAULT_WORKERS)
+        })
         .clamp(1, n);
     // Finished chunks may run this far ahead of the muxers: enough that a slow chunk does not
     // idle the others, few enough that their encoded bytes stay small.
@@ -320,19 +329,16 @@ fn run_chunked(
         let Some(cb) = &options.progress else {
             return;
         };
-        let due = last_report.lock().is_ok_and(|mut t| {
-            let due = t.elapsed().as_millis() >= 200 || k == cp.frames;
-            if due {
+        // Reported under the lock, with the count read there, so reports never go backwards.
+        if let Ok(mut t) = last_report.lock() {
+            if t.elapsed().as_millis() >= 200 || k == cp.frames {
                 *t = Instant::now();
+                cb(Progress {
+                    frames_done: done.load(Ordering::Relaxed).min(cp.frames),
+                    frames_total: cp.frames,
+                    elapsed_secs: start.elapsed().as_secs_f64(),
+                });
             }
-            due
-        });
-        if due {
-            cb(Progress {
-                frames_done: k.min(cp.frames),
-                frames_total: cp.frames,
-                elapsed_secs: start.elapsed().as_secs_f64(),
-            });
         }
     };
     std::thread::scope(|s| {
@@ -363,15 +369,20 @@ fn run_chunked(
             let (shared, on_frame) = (&shared, &on_frame);
             handles.push(s.spawn(move || {
                 while let Some(c) = shared.take(n, window) {
-                    let r = crate::chunk::encode_chunk(
-                        plan,
-                        cp,
-                        c,
-                        groups,
-                        options,
-                        &shared.stop,
-                        on_frame,
-                    );
+                    // A panic must still finish the chunk, or the muxing thread would wait
+                    // for it forever.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        crate::chunk::encode_chunk(
+                            plan,
+                            cp,
+                            c,
+                            groups,
+                            options,
+                            &shared.stop,
+                            on_frame,
+                        )
+                    }))
+                    .unwrap_or_else(|_| Err(EngineError::Internal(format!("chunk {c} panicked"))));
                     shared.finish(c, r);
                 }
             }));

@@ -739,7 +739,11 @@ pub(crate) fn choose_audio(
         return Ok((Some(t.clone()), spec));
     };
     let profile = crate::audio::encoder_profile(a.profile)?;
-    let wanted = crate::audio::preset_channels(a.channels);
+    let wanted = crate::audio::encodable_channels(
+        profile,
+        crate::audio::preset_channels(a.channels),
+        warnings,
+    );
     if a.channels == 5 {
         warnings.push("AACAudio Channels 5 is written as 5.1 (6 channels)".into());
     }

@@ -194,3 +194,29 @@ fn trimmed_chunked_encode_keeps_the_trim() {
         assert!(q > 30.0, "picture {i}: {q:.1} dB");
     }
 }
+
+/// Open GOPs (`gen/open_gop_720p_8s.mp4`: non-IDR I pictures at 3 and 6 s, on the 3 s output
+/// grid) trimmed to start at 3 s: the chunk plan never cuts or starts at a non-IDR sync sample,
+/// so the chunked encode decodes from the IDR at 0 and equals the one-pipeline encode.
+#[test]
+fn open_gop_input_is_never_cut_at_a_non_idr() {
+    let Some(input) = testmedia("gen/open_gop_720p_8s.mp4") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let p = strata::preset::parse_json(
+        r#"{ "Version": 1.0, "Sources": [ { "StartTime": "00:00:03" } ],
+  "Codecs": [
+    { "KeyFrameInterval": "00:00:03", "Type": "H264Video", "H264Layers": [
+      { "Profile": "Auto", "Bitrate": 300, "Width": 320, "Height": 180, "Type": "H264Layer" } ] }
+  ],
+  "Outputs": [ { "FileName": "{Basename}_{Width}x{Height}_{VideoBitrate}.mp4", "Format": { "Type": "MP4Format" } } ] }"#,
+    )
+    .unwrap();
+    let (chunked, single) = chunked_and_not(&input, &p, tmp.path());
+    assert_eq!(video_samples(&chunked.files[0].path).len(), 150);
+    assert!(
+        std::fs::read(&chunked.files[0].path).unwrap()
+            == std::fs::read(&single.files[0].path).unwrap()
+    );
+}
