@@ -21,8 +21,8 @@
 //! most a small window ahead of the muxers.
 
 use crate::pipeline::{
-    closed, join_all, scale_stage, video_presentation_us, Coded, Job, LayerCoder, Presenter, Shown,
-    CHANNEL_DEPTH,
+    closed, join_all, spawn_scalers, video_presentation_us, Coded, Job, LayerCoder, Presenter,
+    Shown, CHANNEL_DEPTH,
 };
 use crate::plan::Plan;
 use crate::{EncodeOptions, EngineError};
@@ -294,19 +294,7 @@ pub(crate) fn encode_chunk(
                 rx.into_iter().map(|job| coder.code(&job)).collect()
             }));
         }
-        let mut scalers = Vec::new();
-        let mut group_txs = Vec::new();
-        for (geo, members) in groups {
-            let (tx, rx) = sync_channel::<Job>(CHANNEL_DEPTH);
-            group_txs.push(tx);
-            let outs: Vec<SyncSender<Job>> = members
-                .iter()
-                .filter_map(|&i| layer_txs[i].take())
-                .collect();
-            let geo = *geo;
-            scalers.push(s.spawn(move || scale_stage(geo, rx, outs)));
-        }
-        drop(layer_txs);
+        let (group_txs, scalers) = spawn_scalers(s, groups, layer_txs);
         let decoded = decode_chunk(plan, cp, c, &group_txs, options, stop, on_frame);
         drop(group_txs);
         let mut first_err = decoded.err();

@@ -164,19 +164,7 @@ fn run_with_audio(
                 s.spawn(move || encode_layer(plan, layer, &path, rx, timeline, options, encoded)),
             );
         }
-        let mut scalers = Vec::new();
-        let mut group_txs = Vec::new();
-        for (geo, members) in &groups {
-            let (tx, rx) = sync_channel::<Job>(CHANNEL_DEPTH);
-            group_txs.push(tx);
-            let outs: Vec<SyncSender<Job>> = members
-                .iter()
-                .filter_map(|&i| layer_txs[i].take())
-                .collect();
-            let geo = *geo;
-            scalers.push(s.spawn(move || scale_stage(geo, rx, outs)));
-        }
-        drop(layer_txs);
+        let (group_txs, scalers) = spawn_scalers(s, &groups, layer_txs);
         let (thumb_tx, thumb_handle) = if plan.thumbnails.is_empty() {
             (None, None)
         } else {
@@ -197,62 +185,22 @@ fn run_with_audio(
             s.spawn(move || write_audio_file(plan, &path, timeline, encoded))
         });
         let decode_result = decode_stage(plan, group_txs, thumb_tx, options);
-        let mut first_err: Option<EngineError> = None;
-        let keep = |e: EngineError, first_err: &mut Option<EngineError>| {
-            let replace = match first_err {
-                None => true,
-                Some(old) => is_closed(old) && !is_closed(&e),
-            };
-            if replace {
-                *first_err = Some(e);
-            }
-        };
-        if let Err(e) = decode_result {
-            keep(e, &mut first_err);
-        }
-        for h in scalers {
-            match h.join() {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => keep(e, &mut first_err),
-                Err(_) => keep(
-                    EngineError::Internal("a scaling thread panicked".into()),
-                    &mut first_err,
-                ),
-            }
-        }
-        let mut images = Vec::new();
-        if let Some(h) = thumb_handle {
-            match h.join() {
-                Ok(Ok(v)) => images = v,
-                Ok(Err(e)) => keep(e, &mut first_err),
-                Err(_) => keep(
-                    EngineError::Internal("the thumbnail thread panicked".into()),
-                    &mut first_err,
-                ),
-            }
-        }
-        let mut audio = None;
-        if let Some(h) = audio_handle {
-            match h.join() {
-                Ok(Ok(v)) => audio = Some(v),
-                Ok(Err(e)) => keep(e, &mut first_err),
-                Err(_) => keep(
-                    EngineError::Internal("the audio thread panicked".into()),
-                    &mut first_err,
-                ),
-            }
-        }
-        let mut outputs = Vec::new();
-        for h in workers {
-            match h.join() {
-                Ok(Ok(o)) => outputs.push(o),
-                Ok(Err(e)) => keep(e, &mut first_err),
-                Err(_) => keep(
-                    EngineError::Internal("an encoder thread panicked".into()),
-                    &mut first_err,
-                ),
-            }
-        }
+        let mut first_err = decode_result.err();
+        join_all(scalers, "a scaling thread", &mut first_err);
+        let images = join_all(
+            thumb_handle.into_iter().collect(),
+            "the thumbnail thread",
+            &mut first_err,
+        )
+        .pop()
+        .unwrap_or_default();
+        let audio = join_all(
+            audio_handle.into_iter().collect(),
+            "the audio thread",
+            &mut first_err,
+        )
+        .pop();
+        let outputs = join_all(workers, "an encoder thread", &mut first_err);
         match first_err {
             Some(e) => Err(e),
             None => Ok(PipelineOutput {
@@ -688,6 +636,31 @@ fn decode_stage(
         return Err(EngineError::NoFrames { path: path.clone() });
     }
     Ok(())
+}
+
+/// A scoped stage thread that yields nothing but its error.
+type StageHandle<'scope> = std::thread::ScopedJoinHandle<'scope, Result<(), EngineError>>;
+
+/// One scaling thread per layer size, each feeding the layers of that size (`layer_txs`,
+/// indexed by layer); returns the senders that feed the scalers, in `groups` order.
+pub(crate) fn spawn_scalers<'scope>(
+    s: &'scope std::thread::Scope<'scope, '_>,
+    groups: &[(Geometry, Vec<usize>)],
+    mut layer_txs: Vec<Option<SyncSender<Job>>>,
+) -> (Vec<SyncSender<Job>>, Vec<StageHandle<'scope>>) {
+    let mut senders = Vec::new();
+    let mut handles = Vec::new();
+    for (geo, members) in groups {
+        let (tx, rx) = sync_channel::<Job>(CHANNEL_DEPTH);
+        senders.push(tx);
+        let outs: Vec<SyncSender<Job>> = members
+            .iter()
+            .filter_map(|&i| layer_txs[i].take())
+            .collect();
+        let geo = *geo;
+        handles.push(s.spawn(move || scale_stage(geo, rx, outs)));
+    }
+    (senders, handles)
 }
 
 pub(crate) fn scale_stage(
